@@ -1,0 +1,28 @@
+/**
+ * Durations on the command line read like `500ms`, `30s`, `5m`, `1h` or a bare number of
+ * milliseconds. Parsed once at the edge; everything inside works in milliseconds (`...Ms` names).
+ */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Returns milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '') return undefined;
+  let i = 0;
+  while (i < s.length && ((s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) || s[i] === '.')) i++;
+  if (i === 0) return undefined;
+  const value = Number(s.slice(0, i));
+  const unit = s.slice(i).trim().toLowerCase() || 'ms';
+  const scale = UNIT_MS[unit];
+  if (scale === undefined || !Number.isFinite(value)) return undefined;
+  return Math.round(value * scale);
+}
+
+/** `90000` → `1m30s`; for start-up lines and help text. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 60_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${ms / 1000}s`;
+}

@@ -1,0 +1,196 @@
+/**
+ * The option catalogue: every flag swivel accepts, once. The CLI builds its yargs options and help
+ * from it, and load.ts resolves values from it (defaults ← env `SWIVEL_<NAME>` ← flags), so a flag,
+ * its environment variable, its default and its help text can never drift apart.
+ */
+import { ENDPOINT_NETWORKS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
+
+export type OptionKind = 'string' | 'int' | 'duration' | 'enum' | 'boolean' | 'credentials' | 'secret';
+
+export type OptionGroup = 'Provider' | 'Selection' | 'Pool' | 'Listeners' | 'Upstream' | 'Health' | 'General';
+
+export interface OptionSpec {
+  readonly kind: OptionKind;
+  readonly group: OptionGroup;
+  readonly describe: string;
+  readonly alias?: string;
+  /** Default as the user would type it; parsed by the same code as user input. */
+  readonly default?: string | number | boolean;
+  readonly choices?: readonly string[];
+  /** For int: inclusive bounds. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export const OPTIONS = {
+  // Provider
+  'api-base': {
+    kind: 'string',
+    group: 'Provider',
+    describe:
+      "Extraction API base URL including the brand's path prefix (/gateway, /cgi, /end-point, /openapi, /pub), e.g. https://api.example.com/gateway",
+  },
+  provider: {
+    kind: 'string',
+    group: 'Provider',
+    describe: 'Brand preset for --api-base where the brand documents its base: proxy4free, proxylite',
+  },
+  'app-key': { kind: 'secret', group: 'Provider', describe: 'Provider app_key (never logged). Prefer the env SWIVEL_APP_KEY' },
+  'proxies-file': {
+    kind: 'string',
+    group: 'Provider',
+    describe: 'Static endpoint list instead of the API: host:port[:user:pass] or a proxy URL per line',
+  },
+  num: { kind: 'int', group: 'Provider', describe: 'Endpoints per extraction call (num)', default: 10, min: 1, max: 1000 },
+  life: { kind: 'int', group: 'Provider', describe: 'Minutes the provider keeps each endpoint (life)', default: 5, min: 1, max: 10080 },
+  format: { kind: 'string', group: 'Provider', describe: 'Answer format asked of the API (format); JSON when unset' },
+  lb: { kind: 'string', group: 'Provider', describe: 'Separator for text formats (lb)' },
+  'api-timeout': { kind: 'duration', group: 'Provider', describe: 'Timeout of one API call', default: '10s' },
+  'api-concurrency': {
+    kind: 'int',
+    group: 'Provider',
+    describe: 'Extraction calls in flight at once, across all sub-pools',
+    default: 2,
+    min: 1,
+    max: 32,
+  },
+  // Selection (defaults for requests that do not say otherwise in their username)
+  cc: { kind: 'string', group: 'Selection', alias: 'country', describe: 'Default country/region code (cc), e.g. us, de' },
+  state: { kind: 'string', group: 'Selection', describe: 'Default state or province (state)' },
+  city: { kind: 'string', group: 'Selection', describe: 'Default city (city)' },
+  ep: { kind: 'enum', group: 'Selection', describe: 'Default endpoint network (ep)', choices: ENDPOINT_NETWORKS },
+  // Pool
+  rotate: {
+    kind: 'enum',
+    group: 'Pool',
+    describe: 'How requests without a session pick an endpoint',
+    choices: ROTATE_STRATEGIES,
+    default: 'round-robin',
+  },
+  'max-age': {
+    kind: 'duration',
+    group: 'Pool',
+    describe: 'Retire endpoints older than this even if --life is longer (e.g. 30s, 5m)',
+  },
+  'session-ttl': { kind: 'duration', group: 'Pool', describe: 'A sticky session idle this long is forgotten', default: '10m' },
+  'session-max': { kind: 'int', group: 'Pool', describe: 'Most sticky sessions remembered at once', default: 10000, min: 1, max: 10_000_000 },
+  'pool-min': {
+    kind: 'int',
+    group: 'Pool',
+    describe: 'Extract more when fewer usable endpoints than this remain, or will remain soon',
+    default: 3,
+    min: 1,
+    max: 1000,
+  },
+  'acquire-timeout': {
+    kind: 'duration',
+    group: 'Pool',
+    describe: 'How long a request waits for an endpoint before it gets 503',
+    default: '10s',
+  },
+  'idle-drop': {
+    kind: 'duration',
+    group: 'Pool',
+    describe: 'Drop a non-default sub-pool (country/state/city/ep) nobody used for this long',
+    default: '10m',
+  },
+  'strict-sessions': {
+    kind: 'boolean',
+    group: 'Pool',
+    describe: 'Answer 502 when a session loses its endpoint instead of moving it to another IP',
+    default: false,
+  },
+  // Listeners
+  host: { kind: 'string', group: 'Listeners', describe: 'Listen address of every listener', default: '127.0.0.1' },
+  port: { kind: 'int', group: 'Listeners', describe: 'HTTP/CONNECT proxy port', default: 8080, min: 0, max: 65535 },
+  'socks-port': { kind: 'int', group: 'Listeners', describe: 'SOCKS5 port (0 = off)', default: 1080, min: 0, max: 65535 },
+  'admin-port': { kind: 'int', group: 'Listeners', describe: 'Admin/metrics port (0 = off)', default: 0, min: 0, max: 65535 },
+  auth: {
+    kind: 'credentials',
+    group: 'Listeners',
+    describe: 'Require user:pass from clients; the username may carry -session-/-country- pairs after it',
+  },
+  // Upstream
+  'upstream-protocol': {
+    kind: 'enum',
+    group: 'Upstream',
+    describe: 'Protocol spoken to upstream endpoints',
+    choices: UPSTREAM_PROTOCOLS,
+    default: 'http',
+  },
+  'connect-timeout': { kind: 'duration', group: 'Upstream', describe: 'TCP connect timeout to an upstream', default: '5s' },
+  'response-timeout': {
+    kind: 'duration',
+    group: 'Upstream',
+    describe: 'Wait for an upstream CONNECT reply or first response byte',
+    default: '15s',
+  },
+  'idle-timeout': { kind: 'duration', group: 'Upstream', describe: 'Close a tunnel or response idle this long', default: '5m' },
+  'socks-timeout': { kind: 'duration', group: 'Upstream', describe: 'SOCKS5 client negotiation timeout', default: '10s' },
+  retries: {
+    kind: 'int',
+    group: 'Upstream',
+    describe: 'Extra attempts on another endpoint before a byte reaches the client',
+    default: 2,
+    min: 0,
+    max: 10,
+  },
+  'allow-private-endpoints': {
+    kind: 'boolean',
+    group: 'Upstream',
+    describe: 'Accept provider endpoints on loopback/private/link-local addresses (simulator, tests)',
+    default: false,
+  },
+  // Health
+  'max-failures': {
+    kind: 'int',
+    group: 'Health',
+    describe: 'Consecutive connect-level failures that eject an endpoint (a 407 ejects at once)',
+    default: 3,
+    min: 1,
+    max: 100,
+  },
+  'probe-idle': {
+    kind: 'duration',
+    group: 'Health',
+    describe: 'Probe endpoints unused this long (and ejected ones when their back-off ends)',
+    default: '2m',
+  },
+  'probe-url': {
+    kind: 'string',
+    group: 'Health',
+    describe: 'http:// URL fetched through an endpoint to probe it; default: a target that succeeded recently',
+  },
+  'probe-concurrency': { kind: 'int', group: 'Health', describe: 'Probes in flight at once', default: 4, min: 1, max: 64 },
+  // General
+  'log-level': {
+    kind: 'enum',
+    group: 'General',
+    describe: 'Log level of the JSON log on stderr',
+    choices: LOG_LEVELS,
+    default: 'info',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** `api-base` → `SWIVEL_API_BASE`. */
+export function envName(option: string): string {
+  return `SWIVEL_${option.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Old or commonly guessed names, rejected with a hint instead of "unknown argument". */
+export const RENAMED: Readonly<Record<string, string>> = {
+  'api-url': 'api-base',
+  'base-url': 'api-base',
+  key: 'app-key',
+  appkey: 'app-key',
+  'app_key': 'app-key',
+  'country-code': 'cc',
+  rotation: 'rotate',
+  'listen-port': 'port',
+  listen: 'host and --port',
+  'proxy-file': 'proxies-file',
+  'proxy-list': 'proxies-file',
+  ttl: 'session-ttl',
+};

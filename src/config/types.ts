@@ -1,0 +1,85 @@
+/** The validated configuration every component is built from. Durations in ms, sizes in counts. */
+
+export type RotateStrategy = 'round-robin' | 'random' | 'least-used';
+export const ROTATE_STRATEGIES: readonly RotateStrategy[] = ['round-robin', 'random', 'least-used'];
+
+export type UpstreamProtocol = 'http' | 'socks5';
+export const UPSTREAM_PROTOCOLS: readonly UpstreamProtocol[] = ['http', 'socks5'];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Endpoint networks the provider documents for `ep`. */
+export const ENDPOINT_NETWORKS: readonly string[] = ['us', 'hk', 'de'];
+
+export interface GeoDefaults {
+  cc?: string;
+  state?: string;
+  city?: string;
+  ep?: string;
+}
+
+export interface SourceConfig {
+  /** Extraction API base including the brand's path prefix, e.g. `https://api.example.com/gateway`. */
+  apiBase?: string;
+  appKey?: string;
+  /** Static source instead of the API. */
+  proxiesFile?: string;
+  num: number;
+  /** Minutes the provider keeps an endpoint (`life`). */
+  life?: number;
+  format?: string;
+  lb?: string;
+  apiTimeoutMs: number;
+  apiConcurrency: number;
+}
+
+export interface PoolConfig {
+  rotate: RotateStrategy;
+  /** Cap on an endpoint's age regardless of `life`. */
+  maxAgeMs?: number;
+  sessionTtlMs: number;
+  sessionMax: number;
+  poolMin: number;
+  acquireTimeoutMs: number;
+  /** A sub-pool nobody asked for in this long is dropped (the default one never is). */
+  idleDropMs: number;
+  strictSessions: boolean;
+}
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+  /** 0 = off. */
+  socksPort: number;
+  /** 0 = off. */
+  adminPort: number;
+  auth?: { username: string; password: string };
+}
+
+export interface UpstreamConfig {
+  protocol: UpstreamProtocol;
+  connectTimeoutMs: number;
+  responseTimeoutMs: number;
+  idleTimeoutMs: number;
+  socksTimeoutMs: number;
+  retries: number;
+  allowPrivateEndpoints: boolean;
+}
+
+export interface HealthConfig {
+  maxFailures: number;
+  probeIdleMs: number;
+  probeUrl?: string;
+  probeConcurrency: number;
+}
+
+export interface SwivelConfig {
+  source: SourceConfig;
+  geo: GeoDefaults;
+  pool: PoolConfig;
+  listen: ListenConfig;
+  upstream: UpstreamConfig;
+  health: HealthConfig;
+  logLevel: LogLevel;
+}

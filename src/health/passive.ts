@@ -1,0 +1,86 @@
+/**
+ * Passive health: every attempt through an endpoint reports its outcome here. Consecutive
+ * connect-level failures (refused, reset before a response, timeout, 407/401, non-2xx to CONNECT)
+ * eject the endpoint at `maxFailures`; an auth failure ejects at once. Ejection lasts a back-off
+ * that doubles per ejection; the prober (or, without one, the clock) readmits it. A success resets
+ * the count. Never more than half of a sub-pool is ejected on passive evidence alone: a burst of
+ * failures that hits everything is more likely the target's or the network's fault than theirs.
+ */
+import type { Clock } from '../clock.js';
+import { ERRORS, type SwivelError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Endpoint } from '../pool/endpoint.js';
+import type { EndpointPool } from '../pool/pool.js';
+
+export interface PassiveHealthOptions {
+  pool: EndpointPool;
+  clock: Clock;
+  maxFailures: number;
+  /** First ejection's length; doubles per ejection up to `ejectMaxMs`. */
+  ejectBaseMs?: number;
+  ejectMaxMs?: number;
+  logger?: Logger;
+}
+
+export type FailureVerdict = 'ignored' | 'counted' | 'ejected' | 'spared';
+
+export class PassiveHealth {
+  private readonly log: Logger;
+  /** Ejections so far (metrics). */
+  ejectedTotal = 0;
+
+  constructor(private readonly options: PassiveHealthOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'health' });
+  }
+
+  success(endpoint: Endpoint): void {
+    endpoint.consecutiveFailures = 0;
+    if (endpoint.health === 'unknown') endpoint.health = 'healthy';
+  }
+
+  failure(endpoint: Endpoint, error: SwivelError): FailureVerdict {
+    if (!ERRORS[error.code].blamesEndpoint || endpoint.health === 'ejected') return 'ignored';
+    endpoint.consecutiveFailures++;
+    const fatal = error.code === 'upstream_auth_failed';
+    if (!fatal && endpoint.consecutiveFailures < this.options.maxFailures) return 'counted';
+    if (!this.mayEject(endpoint)) {
+      this.log.debug({ endpoint: endpoint.id, pool: endpoint.poolKey, reason: error.code }, 'not ejecting: half the sub-pool is already out');
+      return 'spared';
+    }
+    this.eject(endpoint, error.code);
+    return 'ejected';
+  }
+
+  /** Put an endpoint out of rotation; also used by the prober when a probe of an idle one fails. */
+  eject(endpoint: Endpoint, reason: string): void {
+    const now = this.options.clock.now();
+    const base = this.options.ejectBaseMs ?? 30_000;
+    const max = this.options.ejectMaxMs ?? 600_000;
+    const forMs = Math.min(max, base * 2 ** Math.min(20, endpoint.ejections));
+    endpoint.ejections++;
+    endpoint.health = 'ejected';
+    endpoint.ejectedUntil = now + forMs;
+    this.ejectedTotal++;
+    this.log.warn(
+      { endpoint: endpoint.id, pool: endpoint.poolKey, reason, failures: endpoint.consecutiveFailures, ejectedForMs: forMs },
+      'endpoint ejected',
+    );
+  }
+
+  /** Back into rotation after a successful probe (or the end of its back-off when not probing). */
+  readmit(endpoint: Endpoint, why: string): void {
+    if (endpoint.health !== 'ejected') return;
+    endpoint.health = 'healthy';
+    endpoint.consecutiveFailures = 0;
+    endpoint.ejectedUntil = 0;
+    this.log.info({ endpoint: endpoint.id, pool: endpoint.poolKey, why }, 'endpoint readmitted');
+  }
+
+  private mayEject(endpoint: Endpoint): boolean {
+    const sub = this.options.pool.subPoolOf(endpoint);
+    if (sub === undefined) return true;
+    let ejected = 0;
+    for (const e of sub.endpoints) if (e.health === 'ejected') ejected++;
+    return (ejected + 1) * 2 <= sub.size;
+  }
+}

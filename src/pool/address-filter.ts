@@ -1,0 +1,59 @@
+/**
+ * Ingest guard: endpoints the provider lists that point at loopback, link-local, private or other
+ * non-routable ranges are refused unless the user allows them (the simulator and tests must), since
+ * a compromised or buggy API answer could otherwise turn swivel into a door to the local network.
+ * An endpoint on one of our own listen ports is refused even then: it would loop forever.
+ */
+import net from 'node:net';
+import type { ParsedEndpoint } from '../provider/types.js';
+
+function ipv4Private(a: number, b: number): string | undefined {
+  if (a === 127) return 'loopback';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 100 && b >= 64 && b <= 127) return 'shared (CGNAT)';
+  if (a === 0) return 'unspecified';
+  if (a >= 224) return 'multicast/reserved';
+  return undefined;
+}
+
+/** Why `host` is not a public address, or undefined when it is (or is a host name). */
+export function nonRoutableReason(host: string): string | undefined {
+  const lower = host.toLowerCase();
+  if (lower === 'localhost' || lower.endsWith('.localhost')) return 'loopback';
+  const family = net.isIP(lower);
+  if (family === 4) {
+    const dot1 = lower.indexOf('.');
+    const dot2 = lower.indexOf('.', dot1 + 1);
+    return ipv4Private(Number(lower.slice(0, dot1)), Number(lower.slice(dot1 + 1, dot2)));
+  }
+  if (family === 6) {
+    if (lower === '::1') return 'loopback';
+    if (lower === '::') return 'unspecified';
+    if (lower.startsWith('fe8') || lower.startsWith('fe9') || lower.startsWith('fea') || lower.startsWith('feb')) return 'link-local';
+    if (lower.startsWith('fc') || lower.startsWith('fd')) return 'private';
+    if (lower.startsWith('ff')) return 'multicast/reserved';
+    if (lower.startsWith('::ffff:')) {
+      const v4 = lower.slice(7);
+      if (net.isIP(v4) === 4) return nonRoutableReason(v4);
+    }
+  }
+  return undefined;
+}
+
+export interface AddressFilterOptions {
+  allowPrivate: boolean;
+  /** Our own listen ports (HTTP, SOCKS, admin). */
+  ownPorts: readonly number[];
+}
+
+/** Build the refresher's `reject` hook. */
+export function createAddressFilter(options: AddressFilterOptions): (e: ParsedEndpoint) => string | undefined {
+  return (e) => {
+    const reason = nonRoutableReason(e.host);
+    if (reason === undefined) return undefined;
+    if (reason === 'loopback' && options.ownPorts.includes(e.port)) return `points at swivel's own listener (port ${e.port})`;
+    if (options.allowPrivate) return undefined;
+    return `${reason} address ${e.host} (pass --allow-private-endpoints to accept)`;
+  };
+}

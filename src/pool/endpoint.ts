@@ -1,0 +1,65 @@
+/**
+ * One upstream endpoint in the pool: where it is, until when it may be handed out, and the
+ * counters the rotation strategies and the health layer read. A class so V8 keeps one shape for
+ * every endpoint on the selection path.
+ */
+import type { ParsedEndpoint } from '../provider/types.js';
+
+/** `unknown` until first used; `healthy` after a success; `ejected` while it must not be handed out. */
+export type EndpointHealth = 'unknown' | 'healthy' | 'ejected';
+
+export class Endpoint {
+  /** `host:port` (`[v6]:port`); what logs and metrics show. Never carries credentials. */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** The sub-pool this endpoint belongs to. */
+  readonly poolKey: string;
+  readonly extractedAt: number;
+  /** ms since epoch; never handed out at or after this instant. */
+  expiresAt: number;
+  /** Times handed out; read by the least-used strategy. */
+  uses = 0;
+  lastUsedAt = 0;
+  /** Last active health probe, successful or not. */
+  lastProbedAt = 0;
+  health: EndpointHealth = 'unknown';
+  consecutiveFailures = 0;
+  /** How many times it was ejected; grows the ejection back-off. */
+  ejections = 0;
+  ejectedUntil = 0;
+  /** Set when the pool drops it; a retired endpoint is never handed out again. */
+  retired = false;
+
+  constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number) {
+    this.host = parsed.host;
+    this.port = parsed.port;
+    this.username = parsed.username;
+    this.password = parsed.password;
+    this.id = endpointId(parsed.host, parsed.port);
+    this.poolKey = poolKey;
+    this.extractedAt = extractedAt;
+    this.expiresAt = expiresAt;
+  }
+}
+
+export function endpointId(host: string, port: number): string {
+  return host.indexOf(':') === -1 ? `${host}:${port}` : `[${host}]:${port}`;
+}
+
+export function isExpired(endpoint: Endpoint, now: number): boolean {
+  return now >= endpoint.expiresAt;
+}
+
+/** May this endpoint be handed out right now? The one predicate every strategy uses. */
+export function isUsable(endpoint: Endpoint, now: number): boolean {
+  return !endpoint.retired && now < endpoint.expiresAt && endpoint.health !== 'ejected';
+}
+
+/** Basic credentials for the upstream, or undefined when the endpoint has none. */
+export function upstreamAuthorization(endpoint: Endpoint): string | undefined {
+  if (endpoint.username === undefined) return undefined;
+  return `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password ?? ''}`).toString('base64')}`;
+}

@@ -1,0 +1,203 @@
+/**
+ * EndpointPool: sub-pools by geo key, sticky sessions, and the one question listeners ask —
+ * "which endpoint for this request?". Listeners know nothing about rotation (glider's
+ * NextDialer/Record split): they call select/acquire and report the outcome.
+ *
+ * The pool never calls the provider. When a sub-pool has nothing usable it asks its Supplier (the
+ * refresher, wired in by the composition root) and waits, bounded by the acquire timeout.
+ */
+import type { Clock } from '../clock.js';
+import { SwivelError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { RotateStrategy } from '../config/types.js';
+import { isUsable, type Endpoint } from './endpoint.js';
+import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
+import { SessionTable, sessionKey } from './sessions.js';
+import { createStrategy, type RandomSource } from './strategies/index.js';
+import { SubPool } from './sub-pool.js';
+
+/** What a request asks for. */
+export interface Selection {
+  geo: GeoSelection;
+  /** Sticky session id from the client, if any. */
+  session?: string | undefined;
+}
+
+/** Keeps sub-pools stocked; implemented by the refresher. */
+export interface Supplier {
+  /** Start (or join) an extraction for `sub`; settles when that attempt ends, never rejects. */
+  demand(sub: SubPool): Promise<void>;
+  /** Why the last attempt for `sub` failed, if it did; quoted in 503 answers. */
+  lastFailure(sub: SubPool): SwivelError | undefined;
+}
+
+export interface EndpointPoolOptions {
+  defaultGeo: GeoSelection;
+  rotate: RotateStrategy;
+  sessionTtlMs: number;
+  sessionMax: number;
+  acquireTimeoutMs: number;
+  idleDropMs: number;
+  clock: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+}
+
+export class EndpointPool {
+  private readonly subPools = new Map<string, SubPool>();
+  private readonly sessions: SessionTable;
+  private readonly log: Logger;
+  private supplier: Supplier | undefined;
+  readonly defaultPool: SubPool;
+
+  constructor(private readonly options: EndpointPoolOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'pool' });
+    this.sessions = new SessionTable({ ttlMs: options.sessionTtlMs, max: options.sessionMax, clock: options.clock });
+    this.defaultPool = this.subPoolFor(options.defaultGeo, true);
+  }
+
+  setSupplier(supplier: Supplier): void {
+    this.supplier = supplier;
+  }
+
+  get now(): number {
+    return this.options.clock.now();
+  }
+
+  /** The sub-pool for `geo`, created on demand. */
+  subPoolFor(geo: GeoSelection, isDefault = false): SubPool {
+    const key = geoKey(geo);
+    let sub = this.subPools.get(key);
+    if (sub === undefined) {
+      sub = new SubPool(key, geo, isDefault, createStrategy(this.options.rotate, this.options.random), this.now);
+      this.subPools.set(key, sub);
+      if (!isDefault) this.log.debug({ pool: key }, 'sub-pool created');
+    }
+    return sub;
+  }
+
+  allSubPools(): IterableIterator<SubPool> {
+    return this.subPools.values();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Synchronous fast path: an endpoint if one is usable now, honouring the session. `avoid` lists
+   * endpoints this request already failed on.
+   */
+  select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[]): Endpoint | undefined {
+    const now = this.now;
+    sub.lastDemandAt = now;
+    if (session === undefined) return this.handOut(sub.select(now, avoid), now);
+
+    const key = sessionKey(sub.key, session);
+    const bound = this.sessions.get(key);
+    if (bound !== undefined && isUsable(bound, now) && (avoid === undefined || !avoid.includes(bound))) {
+      return this.handOut(bound, now);
+    }
+    const next = sub.select(now, avoid);
+    if (next === undefined) return undefined;
+    this.sessions.bind(key, next);
+    if (bound !== undefined) {
+      this.log.debug({ session, pool: sub.key, from: bound.id, to: next.id, reason: rebindReason(bound, now) }, 'session re-bound');
+    }
+    return this.handOut(next, now);
+  }
+
+  forgetSession(poolKey: string, session: string): void {
+    this.sessions.delete(sessionKey(poolKey, session));
+  }
+
+  /** The endpoint a session is bound to right now (for strict sessions). */
+  boundEndpoint(sub: SubPool, session: string): Endpoint | undefined {
+    return this.sessions.get(sessionKey(sub.key, session));
+  }
+
+  /**
+   * Select, or wait for the supplier to stock the sub-pool, up to the acquire timeout. Rejects with
+   * `pool_empty` carrying the reason (the provider's last failure when there was one).
+   */
+  async acquire(sel: Selection, avoid?: readonly Endpoint[]): Promise<Endpoint> {
+    const sub = this.subPoolFor(sel.geo);
+    const first = this.select(sub, sel.session, avoid);
+    if (first !== undefined) return first;
+    if (this.supplier === undefined) throw this.timeoutError(sub);
+    // One extraction round, not a loop: if the provider answers and still nothing is usable
+    // (all ejected, or all already tried by this request), asking again at once would only
+    // hammer the API. The refresher's own tick keeps trying with back-off.
+    const settled = await waitAtMost(this.supplier.demand(sub), this.options.acquireTimeoutMs);
+    const ep = this.select(sub, sel.session, avoid);
+    if (ep !== undefined) return ep;
+    if (!settled) throw this.timeoutError(sub);
+    const failure = this.supplier.lastFailure(sub);
+    throw this.emptyError(sub, failure?.message ?? 'every endpoint in this pool is ejected or was already tried for this request');
+  }
+
+  /** The sub-pool an endpoint belongs to, if it is still in the pool. */
+  subPoolOf(endpoint: Endpoint): SubPool | undefined {
+    return this.subPools.get(endpoint.poolKey);
+  }
+
+  /** Drop sub-pools nobody asked for in `idleDropMs` (never the default one). */
+  dropIdle(): SubPool[] {
+    const now = this.now;
+    const dropped: SubPool[] = [];
+    for (const sub of this.subPools.values()) {
+      if (sub.isDefault || now - sub.lastDemandAt < this.options.idleDropMs) continue;
+      if (this.sessions.hasSessionsIn(sub.key)) continue;
+      sub.clear();
+      this.subPools.delete(sub.key);
+      dropped.push(sub);
+      this.log.debug({ pool: sub.key }, 'idle sub-pool dropped');
+    }
+    return dropped;
+  }
+
+  private handOut(e: Endpoint | undefined, now: number): Endpoint | undefined {
+    if (e !== undefined) {
+      e.uses++;
+      e.lastUsedAt = now;
+    }
+    return e;
+  }
+
+  private timeoutError(sub: SubPool): SwivelError {
+    const failure = this.supplier?.lastFailure(sub);
+    const waited = `waited ${Math.round(this.options.acquireTimeoutMs / 100) / 10}s`;
+    return this.emptyError(sub, failure === undefined ? `${waited} for an extraction` : `${waited}; last extraction failed: ${failure.message}`);
+  }
+
+  private emptyError(sub: SubPool, reason: string): SwivelError {
+    return new SwivelError('pool_empty', `no upstream endpoint available for ${describeGeo(sub.geo)}: ${reason}`, {
+      details: { pool: sub.key },
+    });
+  }
+}
+
+function rebindReason(previous: Endpoint, now: number): string {
+  if (previous.retired) return 'retired';
+  if (now >= previous.expiresAt) return 'expired';
+  if (previous.health === 'ejected') return 'ejected';
+  return 'failed for this request';
+}
+
+/** Resolves true if `p` settled within `ms`, false on timeout. Clears its timer either way. */
+function waitAtMost(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}

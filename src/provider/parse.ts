@@ -1,0 +1,194 @@
+/**
+ * The extraction answer → endpoints. Pure and synchronous; the hot path of every refresh, so it walks
+ * strings with indexOf/charCodeAt and lists with indexed loops (see bench/parse.bench.mjs).
+ *
+ * The documented answer (BestProxy OpenAPI, `GET /gateway/ip/v3`) is a JSON envelope whose
+ * `data.list` is a list of lists of `"ip:port"` strings. With a text `format` the body is one entry
+ * per line (or per `lb` separator); some brands still answer errors in JSON then, so a body that
+ * starts with `{` is read as JSON whatever the content type says.
+ */
+import { SwivelError } from '../errors.js';
+import { describeEntry, describeValue, isDigits } from './describe.js';
+import { isHostName, isIpv6Like, parseEndpointEntry, parseEndpointRange, parsePort } from './entry.js';
+import { checkEnvelope } from './envelope.js';
+import type { ParsedEndpoint, ParseResult } from './types.js';
+
+export { parseEndpointEntry } from './entry.js';
+
+const HASH = 35;
+const LBRACE = 123;
+const LT = 60;
+const BOM = 0xfeff;
+
+export function emptyParseResult(): ParseResult {
+  return { endpoints: [], malformed: 0 };
+}
+
+export function parseExtractionBody(body: string, contentType: string | undefined, lb?: string): ParseResult {
+  const result = emptyParseResult();
+  let first = 0;
+  while (first < body.length) {
+    const c = body.charCodeAt(first);
+    if (c > 32 && c !== BOM) break;
+    first++;
+  }
+  const type = contentType === undefined ? '' : contentType.toLowerCase();
+  const lead = body.charCodeAt(first);
+
+  if (lead === LBRACE || type.includes('json')) {
+    const data = checkEnvelope(parseJson(first === 0 ? body : body.slice(first), type));
+    if (typeof data !== 'object' || data === null || !Array.isArray((data as { list?: unknown }).list)) {
+      throw new SwivelError('provider_malformed', 'The provider answer has no data.list array.', {
+        details: { data: describeValue(data), list: data === null || typeof data !== 'object' ? 'absent' : describeValue((data as { list?: unknown }).list) },
+      });
+    }
+    parseJsonList((data as { list: unknown[] }).list, result);
+    return result;
+  }
+  // An HTML page is a gateway or login page in front of the API, never an endpoint list.
+  if (lead === LT || type.includes('html')) {
+    throw new SwivelError('provider_malformed', 'The provider answered an HTML page instead of an endpoint list.', {
+      details: { contentType: contentType ?? null, bytes: body.length },
+    });
+  }
+  parseTextBody(first === 0 ? body : body.slice(first), lb, result);
+  return result;
+}
+
+function parseJson(text: string, contentType: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // The SyntaxError's message quotes the body; keep it out of our message and details.
+    throw new SwivelError('provider_malformed', 'The provider answer is not valid JSON.', {
+      details: { contentType: contentType || null, bytes: text.length },
+      cause: err,
+    });
+  }
+}
+
+/** `data.list`: a list of lists of entries, or a flat list. Deeper nesting counts as malformed. */
+export function parseJsonList(list: unknown, result: ParseResult): void {
+  if (!Array.isArray(list)) {
+    noteMalformed(result, describeValue(list));
+    return;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    if (Array.isArray(item)) {
+      for (let j = 0; j < item.length; j++) parseJsonEntry(item[j], result);
+    } else {
+      parseJsonEntry(item, result);
+    }
+  }
+}
+
+function parseJsonEntry(value: unknown, result: ParseResult): void {
+  if (typeof value === 'string') {
+    const endpoint = parseEndpointEntry(value);
+    if (endpoint !== undefined) result.endpoints.push(endpoint);
+    else noteMalformedEntry(result, value);
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const endpoint = parseEndpointObject(value as Record<string, unknown>);
+    if (typeof endpoint === 'string') noteMalformed(result, endpoint);
+    else result.endpoints.push(endpoint);
+  } else {
+    noteMalformed(result, describeValue(value));
+  }
+}
+
+/**
+ * `{ ip | host, port, user | username, pass | password }`, port a number or a numeric string.
+ * Returns the endpoint, or a short secret-free reason.
+ */
+export function parseEndpointObject(o: Record<string, unknown>): ParsedEndpoint | string {
+  const rawHost = typeof o.ip === 'string' ? o.ip : o.host;
+  if (typeof rawHost !== 'string' || rawHost.length === 0) return 'object without host';
+  let host = rawHost.trim();
+  if (host.length > 2 && host.charCodeAt(0) === 91 /* [ */ && host.charCodeAt(host.length - 1) === 93 /* ] */) {
+    host = host.slice(1, -1);
+    if (!isIpv6Like(host, 0, host.length)) return 'object with invalid host';
+  } else if (!isHostName(host, 0, host.length) && !isIpv6Like(host, 0, host.length)) {
+    // In an object the host stands alone, so a bare IPv6 address is unambiguous here.
+    return 'object with invalid host';
+  }
+
+  const rawPort = o.port;
+  let port: number;
+  if (typeof rawPort === 'number') {
+    port = Number.isInteger(rawPort) && rawPort >= 1 && rawPort <= 65535 ? rawPort : -1;
+  } else if (typeof rawPort === 'string') {
+    const text = rawPort.trim();
+    port = parsePort(text, 0, text.length);
+  } else {
+    return 'object without port';
+  }
+  if (port === -1) return 'object with invalid port';
+
+  const endpoint: ParsedEndpoint = { host, port };
+  const user = o.user !== undefined ? o.user : o.username;
+  const pass = o.pass !== undefined ? o.pass : o.password;
+  if (user !== undefined && user !== null && user !== '') {
+    if (typeof user !== 'string') return 'object with invalid user';
+    endpoint.username = user;
+  }
+  if (pass !== undefined && pass !== null && pass !== '') {
+    if (typeof pass !== 'string') return 'object with invalid password';
+    endpoint.password = pass;
+  }
+  return endpoint;
+}
+
+/**
+ * One entry per line (LF or CRLF) and, when `lb` is given, per `lb` too. Blank lines and `#`
+ * comments are skipped. An all-digit `lb` is ignored: several brands take `lb` as a numeric code
+ * (1 = CRLF, 2 = <br> …) and splitting on a digit would cut every address apart.
+ */
+export function parseTextBody(body: string, lb: string | undefined, result: ParseResult): void {
+  const sep = lb !== undefined && lb.length > 0 && lb !== '\n' && !isDigits(lb) ? lb : undefined;
+  const sepLength = sep === undefined ? 0 : sep.length;
+  const length = body.length;
+  let pos = 0;
+  let nextLf = body.indexOf('\n');
+  let nextSep = sep === undefined ? -1 : body.indexOf(sep);
+  for (;;) {
+    if (nextLf !== -1 && nextLf < pos) nextLf = body.indexOf('\n', pos);
+    if (nextSep !== -1 && nextSep < pos) nextSep = body.indexOf(sep as string, pos);
+    let cut = length;
+    let skip = 0;
+    if (nextLf !== -1) {
+      cut = nextLf;
+      skip = 1;
+    }
+    if (nextSep !== -1 && nextSep < cut) {
+      cut = nextSep;
+      skip = sepLength;
+    }
+    parseLine(body, pos, cut, result);
+    if (skip === 0) return;
+    pos = cut + skip;
+  }
+}
+
+function parseLine(body: string, start: number, end: number, result: ParseResult): void {
+  while (start < end && body.charCodeAt(start) <= 32) start++;
+  while (end > start && body.charCodeAt(end - 1) <= 32) end--;
+  if (start === end || body.charCodeAt(start) === HASH) return;
+  const endpoint = parseEndpointRange(body, start, end);
+  if (endpoint !== undefined) {
+    result.endpoints.push(endpoint);
+    return;
+  }
+  result.malformed++;
+  if (result.firstMalformed === undefined) result.firstMalformed = describeEntry(body.slice(start, end));
+}
+
+function noteMalformedEntry(result: ParseResult, entry: string): void {
+  result.malformed++;
+  if (result.firstMalformed === undefined) result.firstMalformed = describeEntry(entry);
+}
+
+function noteMalformed(result: ParseResult, description: string): void {
+  result.malformed++;
+  if (result.firstMalformed === undefined) result.firstMalformed = description;
+}

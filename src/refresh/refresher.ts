@@ -1,0 +1,205 @@
+/**
+ * Keeps sub-pools ahead of need. Extracts when a sub-pool's usable endpoints fall under
+ * `poolMin`, now or within the look-ahead window before the soonest expiries. Concurrent demands
+ * on one sub-pool share one call (single flight); p-queue bounds calls in flight to the API.
+ * On failure it keeps serving what has not expired and backs off with jitter, logging state
+ * changes (ok → failing → recovered), not every attempt.
+ */
+import PQueue from 'p-queue';
+import type { Clock } from '../clock.js';
+import { SwivelError, isSwivelError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { EndpointPool, Supplier } from '../pool/pool.js';
+import type { SubPool } from '../pool/sub-pool.js';
+import { describeGeo } from '../pool/geo-key.js';
+import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+
+export interface RefresherOptions {
+  source: EndpointSource;
+  pool: EndpointPool;
+  clock: Clock;
+  /** num, life, format, lb: the geo fields come from each sub-pool. */
+  query: Omit<ExtractQuery, 'cc' | 'state' | 'city' | 'ep'>;
+  /** How long an extracted endpoint may be handed out. */
+  lifetimeMs: number;
+  poolMin: number;
+  concurrency: number;
+  random?: () => number;
+  logger?: Logger;
+  backoff?: BackoffOptions;
+  /** Period of the maintenance tick (prune, drop idle, refresh ahead). */
+  tickMs?: number;
+  /** A sub-pool that still has usable endpoints is not extracted for more often than this. */
+  minIntervalMs?: number;
+  /** Non-default sub-pools are kept topped up only while requested within this window. */
+  activeWindowMs?: number;
+  /** Ingest filter (private-address rejection); returns a reason to reject, or undefined. */
+  reject?: (endpoint: ParsedEndpoint) => string | undefined;
+}
+
+interface RefreshState {
+  inflight: Promise<void> | undefined;
+  failures: number;
+  nextAttemptAt: number;
+  lastError: SwivelError | undefined;
+  lastSuccessAt: number;
+  failing: boolean;
+}
+
+export class Refresher implements Supplier {
+  private readonly states = new WeakMap<SubPool, RefreshState>();
+  private readonly queue: PQueue;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private readonly abort = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  /** Extraction calls made, successful or not (metrics, tests). */
+  calls = 0;
+
+  constructor(private readonly options: RefresherOptions) {
+    this.queue = new PQueue({ concurrency: options.concurrency });
+    this.log = (options.logger ?? silentLogger).child({ component: 'refresh' });
+    this.random = options.random ?? Math.random;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    options.pool.setSupplier(this);
+  }
+
+  /** Start the maintenance tick. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Stop ticking and abandon in-flight calls; pending demands settle. */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    this.queue.clear();
+  }
+
+  demand(sub: SubPool): Promise<void> {
+    const st = this.state(sub);
+    if (st.inflight !== undefined) return st.inflight;
+    const wait = st.nextAttemptAt - this.options.clock.now();
+    const run = (): Promise<void> => this.queue.add(() => this.attempt(sub, st)).then(noop, noop);
+    const p = wait > 0 ? delay(wait).then(run) : run();
+    st.inflight = p.finally(() => {
+      st.inflight = undefined;
+    });
+    return st.inflight;
+  }
+
+  lastFailure(sub: SubPool): SwivelError | undefined {
+    return this.states.get(sub)?.lastError;
+  }
+
+  /** One extraction now, bypassing back-off; rejects with the failure (used at start-up). */
+  async refreshNow(sub: SubPool): Promise<void> {
+    const st = this.state(sub);
+    await this.queue.add(() => this.attempt(sub, st));
+    if (st.lastError !== undefined) throw st.lastError;
+  }
+
+  /** Prune expired endpoints, drop idle sub-pools, and refresh those running low. */
+  tick(): void {
+    const { pool, poolMin } = this.options;
+    const now = this.options.clock.now();
+    for (const sub of pool.allSubPools()) {
+      const removed = sub.prune(now);
+      if (removed.length > 0) this.log.debug({ pool: sub.key, expired: removed.length, left: sub.size }, 'expired endpoints retired');
+    }
+    pool.dropIdle();
+    for (const sub of pool.allSubPools()) {
+      if (this.needsRefresh(sub, now, poolMin)) void this.demand(sub);
+    }
+  }
+
+  private needsRefresh(sub: SubPool, now: number, poolMin: number): boolean {
+    const st = this.state(sub);
+    if (st.inflight !== undefined || now < st.nextAttemptAt) return false;
+    if (!sub.isDefault && now - sub.lastDemandAt > (this.options.activeWindowMs ?? 60_000)) return false;
+    const usableNow = sub.usableAt(now);
+    if (usableNow === 0) return true;
+    if (now - st.lastSuccessAt < (this.options.minIntervalMs ?? 5_000)) return false;
+    const aheadMs = Math.min(30_000, Math.max(1_000, this.options.lifetimeMs / 5));
+    return usableNow < poolMin || sub.usableAt(now + aheadMs) < poolMin;
+  }
+
+  private state(sub: SubPool): RefreshState {
+    let st = this.states.get(sub);
+    if (st === undefined) {
+      st = { inflight: undefined, failures: 0, nextAttemptAt: 0, lastError: undefined, lastSuccessAt: -Infinity, failing: false };
+      this.states.set(sub, st);
+    }
+    return st;
+  }
+
+  private async attempt(sub: SubPool, st: RefreshState): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.calls++;
+    const { cc, state, city, ep } = sub.geo;
+    const query: ExtractQuery = { ...this.options.query, cc, state, city, ep };
+    try {
+      const result = await this.options.source.extract(query, this.abort.signal);
+      if (result.malformed > 0) {
+        this.log.warn({ pool: sub.key, malformed: result.malformed, example: result.firstMalformed }, 'skipped malformed entries in the extraction answer');
+      }
+      const accepted = this.filter(result.endpoints, sub);
+      if (accepted.length === 0) {
+        throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
+      }
+      const now = this.options.clock.now();
+      const { added, renewed } = sub.ingest(accepted, now, this.options.lifetimeMs);
+      st.failures = 0;
+      st.nextAttemptAt = 0;
+      st.lastError = undefined;
+      st.lastSuccessAt = now;
+      if (st.failing) this.log.info({ pool: sub.key, added }, 'extraction recovered');
+      st.failing = false;
+      this.log.debug({ pool: sub.key, added, renewed, size: sub.size }, 'extracted');
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      this.onFailure(sub, st, err);
+    }
+  }
+
+  private filter(endpoints: ParsedEndpoint[], sub: SubPool): ParsedEndpoint[] {
+    const reject = this.options.reject;
+    if (reject === undefined) return endpoints;
+    let rejected = 0;
+    let example: string | undefined;
+    const kept: ParsedEndpoint[] = [];
+    for (const e of endpoints) {
+      const reason = reject(e);
+      if (reason === undefined) kept.push(e);
+      else {
+        rejected++;
+        example ??= reason;
+      }
+    }
+    if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
+    return kept;
+  }
+
+  private onFailure(sub: SubPool, st: RefreshState, err: unknown): void {
+    const error = isSwivelError(err) ? err : new SwivelError('internal', 'extraction failed unexpectedly', { cause: err });
+    st.failures++;
+    st.lastError = error;
+    const retryInMs = backoffDelay(st.failures, this.backoff, this.random);
+    st.nextAttemptAt = this.options.clock.now() + retryInMs;
+    const fields = { pool: sub.key, code: error.code, reason: error.message, retryInMs, usable: sub.usableAt(this.options.clock.now()) };
+    if (!st.failing) this.log.warn(fields, 'extraction failing; serving unexpired endpoints and backing off');
+    else this.log.debug({ ...fields, failures: st.failures }, 'extraction still failing');
+    st.failing = true;
+  }
+}
+
+function noop(): void {}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

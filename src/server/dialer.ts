@@ -1,0 +1,80 @@
+/**
+ * The one loop both listeners run: pick an endpoint, try it, report the outcome, and on a
+ * connect-level failure try another endpoint, up to `retries` more times, as long as nothing has
+ * reached the client yet and the request may be replayed (RFC 9110 §9.2.2).
+ */
+import { ERRORS, SwivelError, isSwivelError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { PassiveHealth } from '../health/passive.js';
+import { isUsable, type Endpoint } from '../pool/endpoint.js';
+import type { GeoSelection } from '../pool/geo-key.js';
+import type { EndpointPool } from '../pool/pool.js';
+
+export interface DialRequest {
+  geo: GeoSelection;
+  session?: string | undefined;
+  /** False for a request whose body is being streamed: it cannot be sent twice. */
+  replayable: boolean;
+}
+
+/** Filled in as the dial proceeds, so the caller can report attempts even on failure. */
+export interface DialTrace {
+  attempts: number;
+  endpoint: Endpoint | undefined;
+}
+
+export interface DialerOptions {
+  pool: EndpointPool;
+  health: PassiveHealth;
+  retries: number;
+  /** Fail a session whose endpoint is gone instead of silently moving it to another IP. */
+  strictSessions: boolean;
+  logger?: Logger;
+}
+
+export class Dialer {
+  private readonly log: Logger;
+
+  constructor(private readonly options: DialerOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
+  }
+
+  async dial<T>(req: DialRequest, trace: DialTrace, attempt: (endpoint: Endpoint) => Promise<T>): Promise<T> {
+    const { pool, health, retries, strictSessions } = this.options;
+    const sub = pool.subPoolFor(req.geo);
+    const strict = strictSessions && req.session !== undefined;
+    let avoid: Endpoint[] | undefined;
+    for (;;) {
+      if (strict) this.checkStrictSession(req.session!, sub);
+      const endpoint = pool.select(sub, req.session, avoid) ?? (await pool.acquire({ geo: req.geo, session: req.session }, avoid));
+      trace.attempts++;
+      trace.endpoint = endpoint;
+      try {
+        const result = await attempt(endpoint);
+        health.success(endpoint);
+        return result;
+      } catch (err) {
+        const error = isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure while forwarding', { cause: err });
+        const blames = ERRORS[error.code].blamesEndpoint;
+        if (blames) health.failure(endpoint, error);
+        this.log.debug({ endpoint: endpoint.id, code: error.code, attempt: trace.attempts }, 'attempt failed');
+        if (!blames || !req.replayable || trace.attempts > retries) throw error;
+        if (strict) throw this.sessionLost(req.session!, sub.key, endpoint, error.code);
+        (avoid ??= []).push(endpoint);
+      }
+    }
+  }
+
+  private checkStrictSession(session: string, sub: ReturnType<EndpointPool['subPoolFor']>): void {
+    const bound = this.options.pool.boundEndpoint(sub, session);
+    if (bound !== undefined && !isUsable(bound, this.options.pool.now)) {
+      throw this.sessionLost(session, sub.key, bound, bound.health === 'ejected' ? 'ejected' : 'expired');
+    }
+  }
+
+  private sessionLost(session: string, poolKey: string, endpoint: Endpoint, why: string): SwivelError {
+    this.options.pool.forgetSession(poolKey, session);
+    this.log.info({ session, endpoint: endpoint.id, why }, 'strict session lost its endpoint');
+    return new SwivelError('session_lost', `session ${session} lost its endpoint (${why}); the next request starts a new session`);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The HTTP/CONNECT listener. proxy-chain's Server does what it does well — accepting sockets,
+ * tracking them for shutdown, parsing Proxy-Authorization, answering client errors — and we
+ * replace its two forwarding handlers, because its own forwarding sets no timeouts, turns upstream
+ * failures into non-standard 59x codes and cannot retry on another endpoint (see its statuses.ts).
+ */
+import type http from 'node:http';
+import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
+import { SwivelError, isSwivelError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Endpoint } from '../pool/endpoint.js';
+import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
+import type { Dialer, DialTrace } from './dialer.js';
+import { relay } from './relay.js';
+import { parseUsername, type UsernameSelection } from './username.js';
+import { deliver, isReplayable, sendUpstream, type ForwardOptions } from './upstream/http-forward.js';
+import type { Tunnel } from './upstream/http-connect.js';
+
+export interface HttpProxyOptions {
+  host: string;
+  port: number;
+  dialer: Dialer;
+  defaultGeo: GeoSelection;
+  auth?: { username: string; password: string } | undefined;
+  forward: ForwardOptions;
+  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  idleTimeoutMs: number;
+  logger?: Logger;
+  /** Told of every target reached, so the prober can reuse a known-good one. */
+  onSuccess?: (host: string, port: number) => void;
+}
+
+const REALM = 'swivel';
+
+/** Build the error proxy-chain writes raw to the client socket: one line, Connection: close. */
+export function answerFor(error: SwivelError, attempts: number): RequestError {
+  const headers: Record<string, string> = { 'X-Swivel-Error': error.code, 'X-Swivel-Attempts': String(attempts) };
+  if (error.code === 'proxy_auth_required') headers['Proxy-Authenticate'] = `Basic realm="${REALM}"`;
+  return new RequestError(`${error.message}\n`, error.status, headers);
+}
+
+/** `[::1]` → `::1`: URL keeps brackets on IPv6 hostnames, sockets want them bare. */
+function bareHost(hostname: string): string {
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+}
+
+export class HttpProxyListener extends Server {
+  private readonly opts: HttpProxyOptions;
+  private readonly logger: Logger;
+
+  constructor(options: HttpProxyOptions) {
+    super({ host: options.host, port: options.port, authRealm: REALM });
+    this.opts = options;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'http' });
+    this.prepareRequestFunction = (o) => this.authorize(o);
+  }
+
+  /** Authentication and selection, from the Proxy-Authorization username (and password). */
+  private authorize({ username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
+    const auth = this.opts.auth;
+    let selection: UsernameSelection | undefined;
+    try {
+      selection = parseUsername(username, auth?.username);
+    } catch (err) {
+      if (isSwivelError(err)) throw answerFor(err, 0);
+      throw err;
+    }
+    if (auth !== undefined && (selection === undefined || password !== auth.password)) {
+      throw answerFor(new SwivelError('proxy_auth_required', 'proxy authentication required: wrong or missing user:pass'), 0);
+    }
+    return { customTag: selection ?? {} };
+  }
+
+  override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    try {
+      const handler = await this.prepareRequestHandling(request);
+      const selection = handler.customTag as UsernameSelection;
+      const url = request.url!;
+      const target = handler.trgParsed!;
+      const closed = new AbortController();
+      response.once('close', () => closed.abort());
+      const answer = await this.opts.dialer.dial(
+        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: isReplayable(request) },
+        trace,
+        (endpoint) => sendUpstream(request, url, endpoint, this.opts.forward, closed.signal),
+      );
+      this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
+      await deliver(answer, response);
+    } catch (err) {
+      this.fail(request, err, trace);
+    }
+  }
+
+  override async onConnect(request: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer): Promise<void> {
+    const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    try {
+      const handler = await this.prepareRequestHandling(request);
+      const selection = handler.customTag as UsernameSelection;
+      const host = bareHost(handler.trgParsed!.hostname);
+      const port = Number(handler.trgParsed!.port);
+      const tunnel = await this.opts.dialer.dial(
+        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true },
+        trace,
+        (endpoint) => this.opts.openTunnel(endpoint, host, port),
+      );
+      if (socket.destroyed) {
+        tunnel.socket.destroy();
+        return;
+      }
+      this.opts.onSuccess?.(host, port);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (tunnel.head.length > 0) socket.write(tunnel.head);
+      if (head.length > 0) tunnel.socket.write(head);
+      relay(socket, tunnel.socket, this.opts.idleTimeoutMs);
+    } catch (err) {
+      this.fail(request, err, trace);
+    }
+  }
+
+  private fail(request: http.IncomingMessage, err: unknown, trace: DialTrace): void {
+    if (err instanceof RequestError) {
+      // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
+      err.headers = { 'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request', 'X-Swivel-Attempts': '0', ...err.headers };
+      this.failRequest(request, err);
+      return;
+    }
+    const error = isSwivelError(err) ? err : this.unexpected(err);
+    if (error.code === 'client_closed') return;
+    this.logger.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method }, 'request failed');
+    this.failRequest(request, answerFor(error, trace.attempts));
+  }
+
+  private unexpected(err: unknown): SwivelError {
+    // proxy-chain's own 400s (unparsable target, non-http scheme) arrive as RequestError above;
+    // anything else is a bug of ours: log it whole, answer without detail.
+    this.logger.error({ err }, 'unexpected error while handling a request');
+    return new SwivelError('internal', 'internal error in swivel');
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The SOCKS5 listener: a thin I/O wrapper around the pure negotiation state machine
+ * (socks/state.ts). It adds the negotiation timeout, the credential check, and the same dial
+ * (rotation, sessions, geo pairs, retries, ejection) as the HTTP listener; failures answer with
+ * the reply byte from the one error table (errors.ts).
+ */
+import net from 'node:net';
+import { SwivelError, isSwivelError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { Endpoint } from '../pool/endpoint.js';
+import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
+import type { Dialer, DialTrace } from './dialer.js';
+import { relay } from './relay.js';
+import { SocksNegotiation, type SocksAction } from './socks/state.js';
+import type { Tunnel } from './upstream/handshake.js';
+import { parseUsername, type UsernameSelection } from './username.js';
+
+export interface SocksProxyOptions {
+  host: string;
+  port: number;
+  dialer: Dialer;
+  defaultGeo: GeoSelection;
+  auth?: { username: string; password: string } | undefined;
+  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  negotiationTimeoutMs: number;
+  idleTimeoutMs: number;
+  logger?: Logger;
+  /** Told of every target reached, so the prober can reuse a known-good one. */
+  onSuccess?: (host: string, port: number) => void;
+}
+
+export class SocksProxyListener {
+  readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: SocksProxyOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'socks' });
+    this.server = net.createServer((socket) => this.onConnection(socket));
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Stop accepting and destroy every open connection. */
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnection(socket: net.Socket): void {
+    // Attached before anything else: a client resetting mid-handshake must not crash the process.
+    socket.on('error', noop);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
+
+    const negotiation = new SocksNegotiation({ requireAuth: this.options.auth !== undefined });
+    const timer = setTimeout(() => {
+      this.log.debug({ remote: socket.remoteAddress }, 'SOCKS negotiation timed out');
+      socket.destroy();
+    }, this.options.negotiationTimeoutMs);
+    timer.unref();
+    let tunnel: Tunnel | undefined;
+
+    const run = (actions: SocksAction[]): void => {
+      for (const action of actions) {
+        switch (action.type) {
+          case 'write':
+            socket.write(action.data);
+            break;
+          case 'close':
+            clearTimeout(timer);
+            tunnel?.socket.destroy();
+            this.log.debug({ reason: action.reason }, 'SOCKS connection refused');
+            socket.end();
+            return;
+          case 'authenticate':
+            run(negotiation.authResult(this.checkAuth(action.username, action.password)));
+            return;
+          case 'connect':
+            // Hold the client's early data in the socket until the tunnel is up.
+            socket.pause();
+            void this.connect(action.host, action.port, action.username, negotiation, socket).then((result) => {
+              if (result instanceof Error) {
+                run(negotiation.failed(result.socksReply));
+                return;
+              }
+              tunnel = result;
+              run(negotiation.connected());
+            });
+            return;
+          case 'pipe': {
+            clearTimeout(timer);
+            socket.off('data', onData);
+            const t = tunnel!;
+            if (t.head.length > 0) socket.write(t.head);
+            if (action.head.length > 0) t.socket.write(action.head);
+            relay(socket, t.socket, this.options.idleTimeoutMs);
+            return;
+          }
+        }
+      }
+    };
+    const onData = (chunk: Buffer): void => run(negotiation.feed(chunk));
+    socket.on('data', onData);
+  }
+
+  private checkAuth(username: string, password: string): boolean {
+    const auth = this.options.auth;
+    if (auth === undefined) return true;
+    try {
+      return parseUsername(username, auth.username) !== undefined && password === auth.password;
+    } catch {
+      // A malformed selector with the right password is refused at connect with a clear log line.
+      return password === auth.password;
+    }
+  }
+
+  /** Dial the target; resolves the tunnel or the error to answer with (never rejects). */
+  private async connect(
+    host: string,
+    port: number,
+    username: string | undefined,
+    negotiation: SocksNegotiation,
+    socket: net.Socket,
+  ): Promise<Tunnel | SwivelError> {
+    const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    try {
+      const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
+      const tunnel = await this.options.dialer.dial(
+        { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true },
+        trace,
+        (endpoint) => this.options.openTunnel(endpoint, host, port),
+      );
+      if (socket.destroyed || negotiation.state === 'closed') {
+        tunnel.socket.destroy();
+        return new SwivelError('client_closed', 'client closed the connection');
+      }
+      this.options.onSuccess?.(host, port);
+      return tunnel;
+    } catch (err) {
+      const error = isSwivelError(err) ? err : new SwivelError('internal', 'internal error in swivel', { cause: err });
+      if (error.code === 'internal') this.log.error({ err }, 'unexpected error while handling a SOCKS request');
+      else this.log.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id }, 'SOCKS request failed');
+      return error;
+    }
+  }
+}
+
+function noop(): void {}
+

@@ -1,0 +1,52 @@
+/**
+ * Open a TCP tunnel to a target through an upstream HTTP proxy with CONNECT (RFC 9110 §9.3.6).
+ * A 2xx reply establishes it; 407/401 is our credentials' fault (upstream_auth_failed); any other
+ * status is the upstream refusing (upstream_rejected, status kept in details).
+ */
+import { SwivelError } from '../../errors.js';
+import { upstreamAuthorization, type Endpoint } from '../../pool/endpoint.js';
+import { runHandshake, type StepResult, type Tunnel, type TunnelTimeouts } from './handshake.js';
+
+export type { Tunnel, TunnelTimeouts } from './handshake.js';
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/** `host:port` for a request line, bracketing IPv6 literals (RFC 9112 §3.2.3 authority-form). */
+export function authority(host: string, port: number): string {
+  return host.indexOf(':') === -1 ? `${host}:${port}` : `[${host}]:${port}`;
+}
+
+/** Status code from `HTTP/1.1 200 Connection established`, or -1 when it is not a status line. */
+export function parseStatusLine(line: string): number {
+  if (!line.startsWith('HTTP/1.')) return -1;
+  const sp = line.indexOf(' ');
+  const code = Number(line.slice(sp + 1, sp + 4));
+  return sp !== -1 && Number.isInteger(code) && code >= 100 && code <= 999 ? code : -1;
+}
+
+/** Judge a complete CONNECT reply head; exported for unit tests. */
+export function connectReplyStep(received: Buffer, endpointId: string): StepResult {
+  const end = received.indexOf(CRLFCRLF);
+  if (end === -1) return { kind: 'more' };
+  const lineEnd = received.indexOf('\r\n');
+  const status = parseStatusLine(received.toString('latin1', 0, lineEnd));
+  const details = { endpoint: endpointId, status };
+  if (status === -1) return { kind: 'failed', error: new SwivelError('upstream_protocol', 'upstream proxy sent a malformed CONNECT reply', { details }) };
+  if (status >= 200 && status < 300) return { kind: 'established', consumed: end + 4 };
+  if (status === 407 || status === 401) {
+    return { kind: 'failed', error: new SwivelError('upstream_auth_failed', `upstream proxy refused our credentials (${status})`, { details }) };
+  }
+  return { kind: 'failed', error: new SwivelError('upstream_rejected', `upstream proxy answered CONNECT with ${status}`, { details }) };
+}
+
+export function openHttpTunnel(endpoint: Endpoint, targetHost: string, targetPort: number, timeouts: TunnelTimeouts): Promise<Tunnel> {
+  return runHandshake(endpoint, timeouts, {
+    maxReplyBytes: 16 * 1024,
+    start(socket) {
+      const target = authority(targetHost, targetPort);
+      const auth = upstreamAuthorization(endpoint);
+      socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth === undefined ? '' : `Proxy-Authorization: ${auth}\r\n`}\r\n`);
+    },
+    step: (received) => connectReplyStep(received, endpoint.id),
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * Open a TCP tunnel through an upstream SOCKS5 proxy (RFC 1928), authenticating with RFC 1929
+ * when the endpoint has credentials. Domain targets are sent as ATYP 3 so the upstream resolves
+ * them: resolving locally would leak our DNS and pick addresses for the wrong country.
+ */
+import { SwivelError } from '../../errors.js';
+import type { Endpoint } from '../../pool/endpoint.js';
+import {
+  Command,
+  Method,
+  decodeAuthReply,
+  decodeMethodSelection,
+  decodeReply,
+  encodeAuthRequest,
+  encodeGreeting,
+  encodeRequest,
+} from '../socks/codec.js';
+import { runHandshake, type StepResult, type Tunnel, type TunnelTimeouts } from './handshake.js';
+
+type Phase = 'method' | 'auth' | 'reply';
+
+export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPort: number, timeouts: TunnelTimeouts): Promise<Tunnel> {
+  let phase: Phase = 'method';
+  const details = { endpoint: endpoint.id };
+  const protocolError = (what: string): StepResult => ({
+    kind: 'failed',
+    error: new SwivelError('upstream_protocol', `upstream SOCKS5 proxy sent a malformed ${what}`, { details }),
+  });
+  const sendRequest = (socket: import('node:net').Socket): void => {
+    phase = 'reply';
+    socket.write(encodeRequest({ cmd: Command.CONNECT, host: targetHost, port: targetPort }));
+  };
+
+  return runHandshake(endpoint, timeouts, {
+    maxReplyBytes: 1024,
+    start(socket) {
+      const methods = endpoint.username === undefined ? [Method.NO_AUTH] : [Method.NO_AUTH, Method.USER_PASS];
+      socket.write(encodeGreeting(methods));
+    },
+    step(received, socket): StepResult {
+      if (phase === 'method') {
+        const r = decodeMethodSelection(received);
+        if (r.kind === 'incomplete') return { kind: 'more' };
+        if (r.kind === 'error') return protocolError('method selection');
+        if (r.value.method === Method.USER_PASS && endpoint.username !== undefined) {
+          phase = 'auth';
+          socket.write(encodeAuthRequest(endpoint.username, endpoint.password ?? ''));
+        } else if (r.value.method === Method.NO_AUTH) {
+          sendRequest(socket);
+        } else {
+          return { kind: 'failed', error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy accepted none of our methods', { details }) };
+        }
+        return { kind: 'next', consumed: r.consumed };
+      }
+      if (phase === 'auth') {
+        const r = decodeAuthReply(received);
+        if (r.kind === 'incomplete') return { kind: 'more' };
+        if (r.kind === 'error') return protocolError('authentication reply');
+        if (!r.value.ok) return { kind: 'failed', error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy refused our credentials', { details }) };
+        sendRequest(socket);
+        return { kind: 'next', consumed: r.consumed };
+      }
+      const r = decodeReply(received);
+      if (r.kind === 'incomplete') return { kind: 'more' };
+      if (r.kind === 'error') return protocolError('reply');
+      if (r.value.rep !== 0) {
+        return {
+          kind: 'failed',
+          error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${r.value.rep}`, { details: { ...details, rep: r.value.rep } }),
+        };
+      }
+      return { kind: 'established', consumed: r.consumed };
+    },
+  });
+}
