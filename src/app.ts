@@ -23,6 +23,8 @@ import { SocksProxyListener } from './server/socks-proxy.js';
 import type { Tunnel } from './server/upstream/handshake.js';
 import { openHttpTunnel } from './server/upstream/http-connect.js';
 import { openSocksTunnel } from './server/upstream/socks-connect.js';
+import { createHttpProxyForwarder } from './server/upstream/http-forward.js';
+import { createTunnelForwarder } from './server/upstream/tunnel-forward.js';
 
 export interface AppDependencies {
   logger?: Logger;
@@ -136,7 +138,10 @@ export class SwivelApp {
       dialer,
       defaultGeo,
       auth,
-      forward: { dispatcher: this.dispatcher, responseTimeoutMs: up.responseTimeoutMs, idleTimeoutMs: up.idleTimeoutMs },
+      forward:
+        up.protocol === 'socks5'
+          ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
+          : createHttpProxyForwarder({ dispatcher: this.dispatcher, responseTimeoutMs: up.responseTimeoutMs, idleTimeoutMs: up.idleTimeoutMs }),
       openTunnel,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,

@@ -6,12 +6,12 @@
  */
 import http from 'node:http';
 import { loadConfig, type RawFlags } from '../config/load.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger } from '../logger.js';
 import { startSimulation, type Simulation } from '../sim/index.js';
 import type { SwivelApp } from '../app.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { reportError, stdio, type Output } from './output.js';
-import { runUntilSignal, startApp } from './serve.js';
+import { startApp, type Running } from './serve.js';
 
 /** GET `url` through the HTTP proxy at `proxyPort`; resolves the body. Bounded by a timeout. */
 export function getViaProxy(proxyPort: number, url: string, username?: string, timeoutMs = 5_000): Promise<string> {
@@ -42,8 +42,7 @@ async function showRotation(app: SwivelApp, sim: Simulation, output: Output): Pr
 
 export async function demoCommand(flags: RawFlags, once: boolean, output: Output = stdio): Promise<ExitCode> {
   let sim: Simulation | undefined;
-  let app: SwivelApp | undefined;
-  let log: Logger | undefined;
+  let running: Running | undefined;
   try {
     sim = await startSimulation();
     const config = loadConfig({
@@ -53,8 +52,9 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
       'allow-private-endpoints': true,
       'log-level': flags['log-level'] ?? 'warn',
     });
-    log = createLogger({ level: config.logLevel });
-    app = await startApp(config, output, log);
+    const log = createLogger({ level: config.logLevel });
+    running = await startApp(config, output, log);
+    const { app } = running;
     const proxy = `http://127.0.0.1:${app.http.port}`;
     output.out(`demo: simulated provider at ${sim.apiBase} with ${sim.upstreams.length} upstreams (countries us, de, gb)`);
     await showRotation(app, sim, output);
@@ -67,9 +67,9 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
       return EXIT.OK;
     }
     output.out('Press Ctrl-C to stop.');
-    return await runUntilSignal(app, log);
+    return await running.stopped;
   } catch (err) {
-    await app?.stop();
+    await running?.app.stop();
     return reportError(err, output);
   } finally {
     await sim?.close();

@@ -14,30 +14,50 @@ export function startLine(s: StartSummary): string {
   return `swivel listening on ${listeners}; pool: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'} for ${s.geo} from ${s.source}`;
 }
 
-/** Resolves when a stop signal arrives; the app is stopped before it resolves. */
-export function runUntilSignal(app: SwivelApp, log: Logger): Promise<ExitCode> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
+export interface Running {
+  app: SwivelApp;
+  /** Resolves with the exit code once a stop signal arrived and the app has stopped. */
+  stopped: Promise<ExitCode>;
+}
+
+/**
+ * Install SIGINT/SIGTERM handlers that stop `app`. Installed before the start line is printed, so
+ * a supervisor that signals as soon as it sees the line never kills us mid-start.
+ */
+function stopOnSignal(app: SwivelApp, log: Logger): { stopped: Promise<ExitCode>; dispose(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<ExitCode>((resolve) => {
+    stop = (signal) => {
       log.info({ signal }, 'stopping');
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      dispose();
       // A second signal while draining exits at once.
       process.once('SIGINT', () => process.exit(EXIT.OK));
       void app.stop().then(() => resolve(EXIT.OK));
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  const dispose = (): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return { stopped, dispose };
 }
 
-/** Start an app from a validated config; prints warnings and the start line. */
-export async function startApp(config: SwivelConfig, output: Output, log: Logger): Promise<SwivelApp> {
+/** Start an app from a validated config: warnings, signal handlers, start, then the start line. */
+export async function startApp(config: SwivelConfig, output: Output, log: Logger): Promise<Running> {
   for (const warning of securityWarnings(config)) output.err(`swivel: ${warning}`);
   const app = new SwivelApp(config, { logger: log });
-  const summary = await app.start();
-  if (summary.warning !== undefined) output.err(`swivel: warning: ${summary.warning}`);
-  output.out(startLine(summary));
-  return app;
+  const signals = stopOnSignal(app, log);
+  try {
+    const summary = await app.start();
+    if (summary.warning !== undefined) output.err(`swivel: warning: ${summary.warning}`);
+    output.out(startLine(summary));
+  } catch (err) {
+    signals.dispose();
+    throw err;
+  }
+  return { app, stopped: signals.stopped };
 }
 
 export async function serveCommand(flags: RawFlags, output: Output = stdio): Promise<ExitCode> {
@@ -45,8 +65,8 @@ export async function serveCommand(flags: RawFlags, output: Output = stdio): Pro
     const config = loadConfig(flags);
     requireSource(config);
     const log = createLogger({ level: config.logLevel });
-    const app = await startApp(config, output, log);
-    return await runUntilSignal(app, log);
+    const { stopped } = await startApp(config, output, log);
+    return await stopped;
   } catch (err) {
     return reportError(err, output);
   }

@@ -5,6 +5,7 @@
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
 import { SwivelError } from '../errors.js';
+import { redactUrl } from '../logger.js';
 import { resolveApiBase } from '../provider/presets.js';
 import { parseDuration } from './duration.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec } from './options.js';
@@ -42,7 +43,8 @@ function rawValue(name: OptionName, flags: RawFlags, env: Env): Raw | undefined 
 }
 
 function parseInt(raw: Raw, spec: OptionSpec): number {
-  const n = typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && raw.value.trim() !== '' ? Number(raw.value) : NaN;
+  // Plain decimal only: Number() would also take `0x10` and `1e2`, which nobody means for a port.
+  const n = typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && /^\s*-?\d+\s*$/.test(raw.value) ? Number(raw.value) : NaN;
   const min = spec.min ?? 0;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -125,7 +127,7 @@ function validateApiBase(apiBase: string, source: string): string {
   try {
     url = new URL(apiBase);
   } catch {
-    return fail(`Expected \`${source}\` to be an http(s) URL such as https://api.example.com/gateway, got \`${apiBase}\``);
+    return fail(`Expected \`${source}\` to be an http(s) URL such as https://api.example.com/gateway, got \`${redactUrl(apiBase)}\``);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     fail(`Expected \`${source}\` to be an http(s) URL, got protocol \`${url.protocol}\``);

@@ -17,9 +17,41 @@ function ipv4Private(a: number, b: number): string | undefined {
   return undefined;
 }
 
+/** Characters of the numeric IPv4 spellings `dns.lookup` accepts: `127.1`, `2130706433`, `0x7f000001`. */
+const NUMERIC_HOST = /^[0-9a-fx.]+$/i;
+
+/**
+ * Canonical text of an IP literal in any spelling the resolver would accept, or the host unchanged.
+ * The WHATWG URL parser applies the same inet_aton rules as the resolver, so we let it decide.
+ */
+function canonicalIp(host: string): string {
+  if (net.isIP(host) === 4) return host;
+  const v6 = net.isIP(host) === 6;
+  if (!v6 && !NUMERIC_HOST.test(host)) return host;
+  try {
+    const hostname = new URL(`http://${v6 ? `[${host}]` : host}/`).hostname;
+    return v6 ? hostname.slice(1, -1) : hostname;
+  } catch {
+    return host;
+  }
+}
+
+/** `::ffff:7f00:1` → `127.0.0.1` (IPv4-mapped, RFC 4291 §2.5.5.2, as the URL parser prints it). */
+function mappedIpv4(v6: string): string | undefined {
+  if (!v6.startsWith('::ffff:')) return undefined;
+  const rest = v6.slice(7);
+  if (net.isIP(rest) === 4) return rest;
+  const colon = rest.indexOf(':');
+  if (colon === -1) return undefined;
+  const hi = parseInt(rest.slice(0, colon), 16);
+  const lo = parseInt(rest.slice(colon + 1), 16);
+  if (!Number.isInteger(hi) || !Number.isInteger(lo)) return undefined;
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** Why `host` is not a public address, or undefined when it is (or is a host name). */
 export function nonRoutableReason(host: string): string | undefined {
-  const lower = host.toLowerCase();
+  const lower = canonicalIp(host.toLowerCase());
   if (lower === 'localhost' || lower.endsWith('.localhost')) return 'loopback';
   const family = net.isIP(lower);
   if (family === 4) {
@@ -33,10 +65,8 @@ export function nonRoutableReason(host: string): string | undefined {
     if (lower.startsWith('fe8') || lower.startsWith('fe9') || lower.startsWith('fea') || lower.startsWith('feb')) return 'link-local';
     if (lower.startsWith('fc') || lower.startsWith('fd')) return 'private';
     if (lower.startsWith('ff')) return 'multicast/reserved';
-    if (lower.startsWith('::ffff:')) {
-      const v4 = lower.slice(7);
-      if (net.isIP(v4) === 4) return nonRoutableReason(v4);
-    }
+    const v4 = mappedIpv4(lower);
+    if (v4 !== undefined) return nonRoutableReason(v4);
   }
   return undefined;
 }
@@ -52,7 +82,10 @@ export function createAddressFilter(options: AddressFilterOptions): (e: ParsedEn
   return (e) => {
     const reason = nonRoutableReason(e.host);
     if (reason === undefined) return undefined;
-    if (reason === 'loopback' && options.ownPorts.includes(e.port)) return `points at swivel's own listener (port ${e.port})`;
+    // 0.0.0.0 and :: reach local listeners on Linux just like loopback does.
+    if ((reason === 'loopback' || reason === 'unspecified') && options.ownPorts.includes(e.port)) {
+      return `points at swivel's own listener (port ${e.port})`;
+    }
     if (options.allowPrivate) return undefined;
     return `${reason} address ${e.host} (pass --allow-private-endpoints to accept)`;
   };

@@ -125,7 +125,7 @@ export class EndpointPool {
     const sub = this.subPoolFor(sel.geo);
     const first = this.select(sub, sel.session, avoid);
     if (first !== undefined) return first;
-    if (this.supplier === undefined) throw this.timeoutError(sub);
+    if (this.supplier === undefined) throw this.emptyError(sub, 'no endpoint source is attached');
     // One extraction round, not a loop: if the provider answers and still nothing is usable
     // (all ejected, or all already tried by this request), asking again at once would only
     // hammer the API. The refresher's own tick keeps trying with back-off.

@@ -23,6 +23,9 @@ export class SessionTable {
       updateAgeOnGet: true,
       // Expired entries are found lazily on get; no timer per entry.
       ttlAutopurge: false,
+      // Read the injected clock on every check; the default caches it for 1 ms of real time,
+      // which makes a ManualClock (and fake timers) see stale time.
+      ttlResolution: 0,
       perf: { now: () => options.clock.now() },
     });
   }

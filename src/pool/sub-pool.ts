@@ -87,7 +87,8 @@ export class SubPool {
       const e = this.endpoints[r]!;
       if (e.retired || now >= e.expiresAt) {
         e.retired = true;
-        this.byId.delete(e.id);
+        // A fresh endpoint with the same id may already have taken this one's place in the map.
+        if (this.byId.get(e.id) === e) this.byId.delete(e.id);
         removed.push(e);
       } else {
         this.endpoints[w++] = e;

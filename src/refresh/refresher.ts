@@ -100,7 +100,9 @@ export class Refresher implements Supplier {
   /** One extraction now, bypassing back-off; rejects with the failure (used at start-up). */
   async refreshNow(sub: SubPool): Promise<void> {
     const st = this.state(sub);
-    await this.queue.add(() => this.attempt(sub, st));
+    // Join a demand already in flight rather than calling the API twice for one sub-pool.
+    if (st.inflight !== undefined) await st.inflight;
+    else await this.queue.add(() => this.attempt(sub, st));
     if (st.lastError !== undefined) throw st.lastError;
   }
 

@@ -44,9 +44,10 @@ export class Dialer {
     const sub = pool.subPoolFor(req.geo);
     const strict = strictSessions && req.session !== undefined;
     let avoid: Endpoint[] | undefined;
+    let lastError: SwivelError | undefined;
     for (;;) {
       if (strict) this.checkStrictSession(req.session!, sub);
-      const endpoint = pool.select(sub, req.session, avoid) ?? (await pool.acquire({ geo: req.geo, session: req.session }, avoid));
+      const endpoint = pool.select(sub, req.session, avoid) ?? (await this.acquire(req, avoid, lastError));
       trace.attempts++;
       trace.endpoint = endpoint;
       try {
@@ -61,7 +62,21 @@ export class Dialer {
         if (!blames || !req.replayable || trace.attempts > retries) throw error;
         if (strict) throw this.sessionLost(req.session!, sub.key, endpoint, error.code);
         (avoid ??= []).push(endpoint);
+        lastError = error;
       }
+    }
+  }
+
+  /**
+   * Wait for the pool (a fresh extraction when nothing usable is left). When this request already
+   * failed on every endpoint there is, the upstream's error says more than "pool empty".
+   */
+  private async acquire(req: DialRequest, avoid: Endpoint[] | undefined, lastError: SwivelError | undefined): Promise<Endpoint> {
+    try {
+      return await this.options.pool.acquire({ geo: req.geo, session: req.session }, avoid);
+    } catch (err) {
+      if (lastError !== undefined && isSwivelError(err, 'pool_empty')) throw lastError;
+      throw err;
     }
   }
 

@@ -5,6 +5,7 @@
  * failures into non-standard 59x codes and cannot retry on another endpoint (see its statuses.ts).
  */
 import type http from 'node:http';
+import type net from 'node:net';
 import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -13,7 +14,7 @@ import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
-import { deliver, isReplayable, sendUpstream, type ForwardOptions } from './upstream/http-forward.js';
+import { deliver, isReplayable, type Forwarder } from './upstream/http-forward.js';
 import type { Tunnel } from './upstream/http-connect.js';
 
 export interface HttpProxyOptions {
@@ -22,7 +23,8 @@ export interface HttpProxyOptions {
   dialer: Dialer;
   defaultGeo: GeoSelection;
   auth?: { username: string; password: string } | undefined;
-  forward: ForwardOptions;
+  /** Sends plain (absolute-URI) requests through an endpoint. */
+  forward: Forwarder;
   openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
   idleTimeoutMs: number;
   logger?: Logger;
@@ -73,6 +75,8 @@ export class HttpProxyListener extends Server {
 
   override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    // Kept here: undici detaches request.socket when it abandons a streamed request body.
+    const socket = request.socket;
     try {
       const handler = await this.prepareRequestHandling(request);
       const selection = handler.customTag as UsernameSelection;
@@ -83,16 +87,16 @@ export class HttpProxyListener extends Server {
       const answer = await this.opts.dialer.dial(
         { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: isReplayable(request) },
         trace,
-        (endpoint) => sendUpstream(request, url, endpoint, this.opts.forward, closed.signal),
+        (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
       );
       this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
       await deliver(answer, response);
     } catch (err) {
-      this.fail(request, err, trace);
+      this.fail(request, socket, err, trace);
     }
   }
 
-  override async onConnect(request: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer): Promise<void> {
+  override async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
       const handler = await this.prepareRequestHandling(request);
@@ -114,21 +118,25 @@ export class HttpProxyListener extends Server {
       if (head.length > 0) tunnel.socket.write(head);
       relay(socket, tunnel.socket, this.opts.idleTimeoutMs);
     } catch (err) {
-      this.fail(request, err, trace);
+      this.fail(request, socket, err, trace);
     }
   }
 
-  private fail(request: http.IncomingMessage, err: unknown, trace: DialTrace): void {
+  /** Answer on the client's socket (written raw, Connection: close), whatever state the request is in. */
+  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, trace: DialTrace): void {
+    let answer: RequestError;
     if (err instanceof RequestError) {
       // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
-      err.headers = { 'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request', 'X-Swivel-Attempts': '0', ...err.headers };
-      this.failRequest(request, err);
-      return;
+      answer = err;
+      answer.headers = { 'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request', 'X-Swivel-Attempts': '0', ...err.headers };
+    } else {
+      const error = isSwivelError(err) ? err : this.unexpected(err);
+      if (error.code === 'client_closed') return;
+      this.logger.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method }, 'request failed');
+      answer = answerFor(error, trace.attempts);
     }
-    const error = isSwivelError(err) ? err : this.unexpected(err);
-    if (error.code === 'client_closed') return;
-    this.logger.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method }, 'request failed');
-    this.failRequest(request, answerFor(error, trace.attempts));
+    if (socket.destroyed || !socket.writable) return;
+    this.sendSocketResponse(socket, answer.statusCode, answer.headers, answer.message);
   }
 
   private unexpected(err: unknown): SwivelError {

@@ -91,6 +91,8 @@ export class SocksProxyListener {
             run(negotiation.authResult(this.checkAuth(action.username, action.password)));
             return;
           case 'connect':
+            // Negotiation is over; the dial has its own per-step timeouts (connect, response).
+            clearTimeout(timer);
             // Hold the client's early data in the socket until the tunnel is up.
             socket.pause();
             void this.connect(action.host, action.port, action.username, negotiation, socket).then((result) => {

@@ -93,6 +93,7 @@ export function parseSelectionPairs(pairs: string): UsernameSelection {
     const value = pairs.slice(keyEnd + 1, valueEnd);
     if (value === '') throw bad(`username pair \`${key}\` has an empty value`);
     applyPair(out, key.toLowerCase(), value);
+    if (valueEnd === pairs.length - 1) throw bad('username ends with a dash; pairs are key-value, e.g. session-abc-country-de');
     pos = valueEnd + 1;
   }
   return out;
@@ -107,5 +108,7 @@ export function parseUsername(username: string, authUser: string | undefined): U
   if (!username.startsWith(authUser)) return undefined;
   if (username.length === authUser.length) return {};
   if (username.charCodeAt(authUser.length) !== 45 /* - */) return undefined;
-  return parseSelectionPairs(username.slice(authUser.length + 1));
+  const pairs = username.slice(authUser.length + 1);
+  if (pairs === '') throw bad('username ends with a dash; pairs are key-value, e.g. alice-session-abc');
+  return parseSelectionPairs(pairs);
 }

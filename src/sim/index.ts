@@ -5,6 +5,7 @@
  */
 import { startProviderSim, type ProviderSim } from './provider.js';
 import { startEchoTarget, type EchoTarget } from './target.js';
+import { startSocksUpstream } from './socks-upstream.js';
 import { startUpstreamProxy, type SimUpstream, type UpstreamAuth } from './upstream.js';
 
 export { startEchoTarget, normalizeIp, MAX_ECHO_BODY_BYTES } from './target.js';
@@ -33,6 +34,8 @@ export interface SimulationOptions {
   prefix?: string;
   /** Credentials every upstream demands. Default none. */
   upstreamAuth?: UpstreamAuth;
+  /** What the upstream nodes speak: HTTP forward proxy/CONNECT, or SOCKS5 (socks-upstream.ts). Default `http`. */
+  upstreamProtocol?: 'http' | 'socks5';
 }
 
 export interface Simulation {
@@ -59,6 +62,11 @@ export async function startSimulation(opts: SimulationOptions = {}): Promise<Sim
   const countries = nonEmptyList('countries', opts.countries, DEFAULT_SIM_COUNTRIES);
   const eps = nonEmptyList('eps', opts.eps, DEFAULT_SIM_EPS);
   const appKey = opts.appKey ?? 'demo-key';
+  const protocol = opts.upstreamProtocol ?? 'http';
+  if (protocol !== 'http' && protocol !== 'socks5') {
+    throw new RangeError(`Expected \`upstreamProtocol\` to be http or socks5, got \`${String(protocol)}\``);
+  }
+  const startUpstream = protocol === 'socks5' ? startSocksUpstream : startUpstreamProxy;
 
   // Everything started so far, so a failure half-way leaves no listener behind.
   const started: Array<{ close(): Promise<void> }> = [];
@@ -72,7 +80,7 @@ export async function startSimulation(opts: SimulationOptions = {}): Promise<Sim
     // allSettled, not all: every start must have finished (and registered) before a failure cleans up.
     const results = await Promise.allSettled(
       Array.from({ length: count }, async (_, i) => {
-        const upstream = await startUpstreamProxy({
+        const upstream = await startUpstream({
           index: i,
           localAddress: `127.0.0.${10 + i}`,
           country: countries[i % countries.length] ?? '',

@@ -72,15 +72,21 @@ export class ReopenableListener {
   }
 }
 
-function listenOn(onAccept: (socket: Socket) => void, port: number, host: string): Promise<Server> {
-  const server = createServer(onAccept);
-  return new Promise<Server>((resolve, reject) => {
+/** Listens on `host:port` (0: an ephemeral port); resolves the port once listening, rejects if listen fails. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve(server);
+      resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+async function listenOn(onAccept: (socket: Socket) => void, port: number, host: string): Promise<Server> {
+  const server = createServer(onAccept);
+  await listen(server, port, host);
+  return server;
 }
 
 async function listenWithRetry(onAccept: (socket: Socket) => void, port: number, host: string): Promise<Server> {

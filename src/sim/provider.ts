@@ -3,8 +3,9 @@
  * document, answering with its `{code, msg, data}` envelope (HTTP 200 even for failures, as the real API does)
  * and listing the simulated upstreams. Behaviours break it on purpose for tests of swivel's provider client.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { closeHttpServer, sendJson, startHttpServer, type HttpServerOptions } from './http-server.js';
+import { PendingTimers } from './timers.js';
 import type { SimUpstream } from './upstream.js';
 
 /**
@@ -36,15 +37,11 @@ export interface ExtractCall {
   at: number;
 }
 
-export interface ProviderSimOptions {
+export interface ProviderSimOptions extends HttpServerOptions {
   upstreams: SimUpstream[];
   appKey: string;
   /** Path prefix of the API. Default `/gateway`, as in the provider's document. */
   prefix?: string;
-  /** Default `127.0.0.1`. */
-  host?: string;
-  /** Default 0 (an ephemeral port). */
-  port?: number;
 }
 
 export interface ProviderSim {
@@ -69,18 +66,16 @@ const DEFAULT_SLOW_MS = 2000;
 const DEFAULT_LB = '\r\n';
 
 export async function startProviderSim(opts: ProviderSimOptions): Promise<ProviderSim> {
-  const host = opts.host ?? '127.0.0.1';
   const prefix = opts.prefix ?? '/gateway';
   const extractPath = `${prefix}/ip/v3`;
   let behavior: ProviderBehavior = 'ok';
   let slowMs = DEFAULT_SLOW_MS;
   let calls: ExtractCall[] = [];
-  let closed = false;
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new PendingTimers();
   // Rotation cursor per filter, so successive extractions of the same geo walk through all matches.
   const cursors = new Map<string, number>();
 
-  const server = createServer((req, res) => {
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
     if (url.pathname !== extractPath) {
@@ -94,16 +89,11 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
     const query = url.searchParams;
     calls.push(recordCall(query));
     if (behavior === 'slow') {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!closed) answer(res, query, 'ok');
-      }, slowMs);
-      timers.add(timer);
+      timers.later(slowMs, () => answer(res, query, 'ok'));
       return;
     }
     answer(res, query, behavior);
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  }
 
   function answer(res: ServerResponse, query: URLSearchParams, current: ProviderBehavior): void {
     if (current === 'http-500') {
@@ -159,15 +149,7 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
     return entries;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host}:${port}`;
+  const { server, port, url } = await startHttpServer(onRequest, opts);
   let closing: Promise<void> | undefined;
 
   return {
@@ -191,13 +173,10 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
       slowMs = behaviorOpts.delayMs ?? DEFAULT_SLOW_MS;
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true;
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      if (closing === undefined) {
+        timers.cancelAll();
+        closing = closeHttpServer(server);
+      }
       return closing;
     },
   };
@@ -218,10 +197,4 @@ function recordCall(query: URLSearchParams): ExtractCall {
 
 function nonEmpty(value: string | null): string | undefined {
   return value === null || value === '' ? undefined : value;
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

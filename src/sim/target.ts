@@ -5,15 +5,10 @@
  * `localAddress` (127.0.0.(10+i)). Every other path echoes what arrived, so tests can check what the proxy
  * chain forwarded (hop-by-hop headers, Proxy-Authorization) without a packet capture.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { closeHttpServer, sendJson, startHttpServer, type HttpServerOptions } from './http-server.js';
 
-export interface EchoTargetOptions {
-  /** Default `127.0.0.1`. */
-  host?: string;
-  /** Default 0 (an ephemeral port). */
-  port?: number;
-}
+export type EchoTargetOptions = HttpServerOptions;
 
 /** What the target answers for any path but `/ip`. */
 export interface EchoReply {
@@ -48,10 +43,9 @@ export function normalizeIp(address: string | undefined): string {
 }
 
 export async function startEchoTarget(opts: EchoTargetOptions = {}): Promise<EchoTarget> {
-  const host = opts.host ?? '127.0.0.1';
   let requests = 0;
 
-  const server = createServer((req, res) => {
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     requests++;
     const ip = normalizeIp(req.socket.remoteAddress);
     if (req.method === 'GET' && (req.url === '/ip' || req.url?.startsWith('/ip?') === true)) {
@@ -64,36 +58,20 @@ export async function startEchoTarget(opts: EchoTargetOptions = {}): Promise<Ech
       const reply: EchoReply = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, ip, body };
       sendJson(res, 200, reply);
     });
-  });
-  // A client resetting mid-request must not crash the process: the server emits 'clientError' for parse
-  // failures and the request emits 'error' for aborted bodies; both are symptoms the test meant to cause.
-  server.on('clientError', (_err, socket) => {
-    socket.destroy();
-  });
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, host, port, url } = await startHttpServer(onRequest, opts);
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     host,
     port,
     get requests() {
       return requests;
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // server.close() only waits for keep-alive sockets; closeAllConnections() ends them now so tests exit.
-        server.closeAllConnections();
-      });
+      closing ??= closeHttpServer(server);
       return closing;
     },
   };
@@ -112,10 +90,4 @@ function readBody(req: IncomingMessage, done: (body: string) => void): void {
   req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
   // An aborted body has nobody left to answer; the socket is already gone.
   req.on('error', () => {});
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

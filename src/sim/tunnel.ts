@@ -1,20 +1,17 @@
 /**
  * CONNECT tunnels for the simulated upstream proxy, and the raw answers a proxy gives on a CONNECT socket
- * (which has left Node's HTTP response machinery, so answers are written by hand).
+ * (which has left Node's HTTP response machinery, so answers are written by hand). The outgoing half (dial,
+ * splice) is the same for the SOCKS5 upstream, which uses it too.
  */
 import { connect, type Socket } from 'node:net';
 
-export interface TunnelOpen {
+export interface TunnelOpen extends Pick<Dial, 'localAddress' | 'track'> {
   /** The CONNECT request target, `host:port` (RFC 9110 §9.3.6 authority-form). */
   authority: string;
   /** The client socket, already detached from the HTTP parser. */
   client: Socket;
   /** Bytes the client sent after the CONNECT head; they belong to the tunnel. */
   head: Buffer;
-  /** Bind the outgoing connection here so the target sees one address per upstream. */
-  localAddress: string;
-  /** Registers the outgoing socket so the upstream's close() can destroy it. */
-  track(socket: Socket): void;
   /** Failure mode `reset-after-headers`: answer 200, relay half the target's first chunk, then cut. */
   cutAfterFirstBytes: boolean;
 }
@@ -27,43 +24,77 @@ export function openTunnel(t: TunnelOpen): void {
     return;
   }
 
-  const target = connect({ host: dest.host, port: dest.port, localAddress: t.localAddress });
-  let established = false;
-  // Before anything else can fail asynchronously: an unhandled 'error' would crash the process.
-  target.on('error', () => {
-    if (established) {
-      client.destroy();
-    } else {
-      answerRaw(client, 502, 'Bad Gateway');
-    }
+  const target = dial({
+    host: dest.host,
+    port: dest.port,
+    localAddress: t.localAddress,
+    track: t.track,
+    onConnect() {
+      if (!client.destroyed) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      splice(client, target, t.head, t.cutAfterFirstBytes);
+    },
+    onFail: () => answerRaw(client, 502, 'Bad Gateway'),
+    onLost: () => client.destroy(),
   });
-  t.track(target);
   // The client leaving tears the tunnel down; the target leaving ends it gracefully via pipe().
   client.on('close', () => target.destroy());
   client.on('error', () => target.destroy());
+}
 
+export interface Dial {
+  host: string;
+  port: number;
+  /** Bind the outgoing connection here so the target sees one address per upstream. */
+  localAddress: string;
+  /** Registers the outgoing socket so the upstream's close() can destroy it. */
+  track(socket: Socket): void;
+  onConnect(): void;
+  /** The connect failed; nothing was established. */
+  onFail(err: NodeJS.ErrnoException): void;
+  /** The established connection failed. */
+  onLost(): void;
+}
+
+/** Opens an upstream's outgoing connection; exactly one of onConnect / onFail runs, onLost after onConnect. */
+export function dial(d: Dial): Socket {
+  const target = connect({ host: d.host, port: d.port, localAddress: d.localAddress });
+  let established = false;
+  // Before anything else can fail asynchronously: an unhandled 'error' would crash the process.
+  target.on('error', (err: NodeJS.ErrnoException) => {
+    if (established) d.onLost();
+    else d.onFail(err);
+  });
+  d.track(target);
   target.once('connect', () => {
     established = true;
-    if (client.destroyed) {
-      target.destroy();
-      return;
-    }
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (t.head.length > 0) target.write(t.head);
-    client.pipe(target);
-    if (t.cutAfterFirstBytes) {
-      target.once('data', (chunk: Buffer) => {
-        // Unpipe first: a client write into the destroyed target would error and kill the client too early.
-        client.unpipe(target);
-        target.destroy();
-        // Half the first chunk, so even a small answer (the whole /ip response) arrives truncated; destroy only
-        // once those bytes reached the kernel, so the client reliably sees "some data, then gone".
-        client.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)), () => client.destroy());
-      });
-      return;
-    }
-    target.pipe(client);
+    d.onConnect();
   });
+  return target;
+}
+
+/**
+ * Joins an established tunnel: the client's early bytes (`head`) first, then both directions piped. With
+ * `cutAfterFirstBytes` (mode `reset-after-headers`) the client gets half the target's first chunk, then is cut.
+ */
+export function splice(client: Socket, target: Socket, head: Buffer, cutAfterFirstBytes: boolean): void {
+  if (client.destroyed) {
+    target.destroy();
+    return;
+  }
+  if (head.length > 0) target.write(head);
+  client.pipe(target);
+  if (cutAfterFirstBytes) {
+    target.once('data', (chunk: Buffer) => {
+      // Unpipe first: a client write into the destroyed target would error and kill the client too early.
+      client.unpipe(target);
+      target.destroy();
+      // Half the first chunk, so even a small answer (the whole /ip response) arrives truncated; destroy only
+      // once those bytes reached the kernel, so the client reliably sees "some data, then gone".
+      client.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)), () => client.destroy());
+    });
+    return;
+  }
+  target.pipe(client);
 }
 
 const REASONS: Record<number, string> = {

@@ -10,8 +10,8 @@
 import { Agent, createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { UpstreamControls } from './controls.js';
 import { answerText, forwardPlain } from './forward.js';
-import { ReopenableListener } from './listener.js';
 import { answerRaw, openTunnel } from './tunnel.js';
 
 /**
@@ -46,6 +46,7 @@ export interface UpstreamAuth {
   password: string;
 }
 
+/** How to start a simulated upstream, whichever protocol it speaks. */
 export interface UpstreamOptions {
   index: number;
   /** Source address of outgoing connections, e.g. `127.0.0.12`; what the echo target reports as `ip`. */
@@ -53,7 +54,10 @@ export interface UpstreamOptions {
   country: string;
   /** Proxy network (`us`, `hk`, `de`), matched by the provider's `ep` parameter. */
   ep?: string;
-  /** When set, requests must carry a matching `Proxy-Authorization: Basic`. */
+  /**
+   * When set, clients must present exactly this pair: a matching `Proxy-Authorization: Basic` (HTTP), or RFC 1929
+   * username/password (SOCKS5).
+   */
   auth?: UpstreamAuth;
   /** Listen address. Default `127.0.0.1`. */
   host?: string;
@@ -84,21 +88,11 @@ export interface SimUpstream {
   close(): Promise<void>;
 }
 
-const DEFAULT_SLOW_START_MS = 2000;
-
 export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpstream> {
-  const host = opts.host ?? '127.0.0.1';
   const { auth, localAddress } = opts;
   const expectedAuth = auth === undefined ? undefined : Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
 
-  let mode: UpstreamMode = 'ok';
-  let slowStartMs = DEFAULT_SLOW_START_MS;
-  let requests = 0;
-  let connects = 0;
-  let closed = false;
-  const accepted = new Set<Socket>();
-  const outward = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
+  const controls = new UpstreamControls();
   // One pool per upstream: keep-alive to the target spares benches a TCP handshake (and a TIME_WAIT) per request.
   const agent = new Agent({ keepAlive: true });
 
@@ -107,26 +101,6 @@ export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpst
   parser.on('connect', onConnect);
   // A garbled request head: nothing sensible to answer on a proxy socket.
   parser.on('clientError', (_err, socket: Duplex) => socket.destroy());
-
-  function onAccept(socket: Socket): void {
-    // Attached first, before anything async: a client resetting must never crash the process.
-    socket.on('error', () => {});
-    accepted.add(socket);
-    socket.once('close', () => accepted.delete(socket));
-    if (closed || mode === 'refuse') {
-      socket.destroy();
-      return;
-    }
-    parser.emit('connection', socket);
-  }
-
-  function later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (!closed) run();
-    }, ms);
-    timers.add(timer);
-  }
 
   function authorized(req: IncomingMessage): boolean {
     if (expectedAuth === undefined) return true;
@@ -137,11 +111,11 @@ export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpst
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    requests++;
-    const current = mode;
+    controls.requests++;
+    const current = controls.mode;
     if (current === 'silent') return;
     if (current === 'slow-start') {
-      later(slowStartMs, () => servePlain(req, res, 'ok'));
+      controls.afterSlowStart(() => servePlain(req, res, 'ok'));
       return;
     }
     servePlain(req, res, current);
@@ -171,11 +145,11 @@ export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpst
   }
 
   function onConnect(req: IncomingMessage, client: Duplex, head: Buffer): void {
-    connects++;
-    const current = mode;
+    controls.connects++;
+    const current = controls.mode;
     if (current === 'silent') return;
     if (current === 'slow-start') {
-      later(slowStartMs, () => serveConnect(req, client as Socket, head, 'ok'));
+      controls.afterSlowStart(() => serveConnect(req, client as Socket, head, 'ok'));
       return;
     }
     serveConnect(req, client as Socket, head, current);
@@ -200,60 +174,10 @@ export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpst
       client,
       head,
       localAddress,
-      track(socket) {
-        outward.add(socket);
-        socket.once('close', () => outward.delete(socket));
-      },
+      track: (socket) => controls.track(socket),
       cutAfterFirstBytes: current === 'reset-after-headers',
     });
   }
 
-  const listener = await ReopenableListener.open(onAccept, opts.port ?? 0, host);
-  const port = listener.port;
-
-  let closing: Promise<void> | undefined;
-
-  return {
-    index: opts.index,
-    id: `${host}:${port}`,
-    host,
-    port,
-    localAddress,
-    country: opts.country,
-    ep: opts.ep,
-    get mode() {
-      return mode;
-    },
-    get requests() {
-      return requests;
-    },
-    get connects() {
-      return connects;
-    },
-    setMode(next, modeOpts = {}) {
-      if (closed) return Promise.resolve();
-      mode = next;
-      slowStartMs = modeOpts.delayMs ?? DEFAULT_SLOW_START_MS;
-      if (next === 'refuse') {
-        listener.stop();
-        // A node that went away takes its connections with it.
-        for (const socket of accepted) socket.destroy();
-        return Promise.resolve();
-      }
-      return listener.reopen();
-    },
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        const stopped = listener.close();
-        for (const socket of accepted) socket.destroy();
-        for (const socket of outward) socket.destroy();
-        agent.destroy();
-        await stopped;
-      })();
-      return closing;
-    },
-  };
+  return controls.start(opts, (socket) => parser.emit('connection', socket), () => agent.destroy());
 }

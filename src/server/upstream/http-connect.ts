@@ -18,10 +18,17 @@ export function authority(host: string, port: number): string {
 
 /** Status code from `HTTP/1.1 200 Connection established`, or -1 when it is not a status line. */
 export function parseStatusLine(line: string): number {
+  // RFC 9112 §4: status-line = HTTP-version SP 3DIGIT SP [ reason-phrase ]
   if (!line.startsWith('HTTP/1.')) return -1;
   const sp = line.indexOf(' ');
-  const code = Number(line.slice(sp + 1, sp + 4));
-  return sp !== -1 && Number.isInteger(code) && code >= 100 && code <= 999 ? code : -1;
+  if (sp === -1 || (line.length > sp + 4 && line.charCodeAt(sp + 4) !== 32)) return -1;
+  let code = 0;
+  for (let i = sp + 1; i < sp + 4; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    code = code * 10 + c;
+  }
+  return code >= 100 ? code : -1;
 }
 
 /** Judge a complete CONNECT reply head; exported for unit tests. */

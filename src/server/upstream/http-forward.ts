@@ -7,6 +7,7 @@
  * headers are in (nothing written to the client yet), `deliver` streams that answer to the client.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { SwivelError, upstreamErrorFromSystem } from '../../errors.js';
@@ -21,7 +22,15 @@ export interface ForwardOptions {
   idleTimeoutMs: number;
 }
 
-export type UpstreamAnswer = Dispatcher.ResponseData;
+/** What every forwarder resolves: status and headers are in, the body is still to stream. */
+export interface UpstreamAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+/** Send one plain request through `endpoint`; resolves once the upstream's head is in. */
+export type Forwarder = (req: IncomingMessage, targetUrl: string, endpoint: Endpoint, signal?: AbortSignal) => Promise<UpstreamAnswer>;
 
 /** Methods RFC 9110 §9.2.2 calls idempotent: safe to replay on another endpoint. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -40,7 +49,12 @@ export function isReplayable(req: IncomingMessage): boolean {
   return IDEMPOTENT.has(req.method ?? '') && !hasBody(req);
 }
 
-export async function sendUpstream(
+/** The forwarder for HTTP upstreams: undici, absolute-form request-target, keep-alive per upstream. */
+export function createHttpProxyForwarder(options: ForwardOptions): Forwarder {
+  return (req, targetUrl, endpoint, signal) => sendUpstream(req, targetUrl, endpoint, options, signal);
+}
+
+async function sendUpstream(
   req: IncomingMessage,
   targetUrl: string,
   endpoint: Endpoint,
@@ -51,7 +65,7 @@ export async function sendUpstream(
   const auth = upstreamAuthorization(endpoint);
   if (auth !== undefined) headers.push('proxy-authorization', auth);
   const method = req.method ?? 'GET';
-  let answer: UpstreamAnswer;
+  let answer: Dispatcher.ResponseData;
   try {
     answer = await options.dispatcher.request({
       origin: `http://${endpoint.id}`,
@@ -75,10 +89,16 @@ export async function sendUpstream(
   }
   // RFC 9110 §11.7.1: a 407 is about the hop to the upstream and is never passed to our client.
   if (answer.statusCode === 407) {
+    // Discarding the body makes undici emit an abort error on it; it is expected, not a crash.
+    answer.body.on('error', noop);
     answer.body.destroy();
     throw new SwivelError('upstream_auth_failed', 'upstream proxy refused our credentials (407)', { details: { endpoint: endpoint.id } });
   }
   return answer;
+}
+
+function connectPhase(code: string | undefined): boolean {
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
 }
 
 /** Stream the upstream's answer to the client. After this starts, failures can only cut the connection. */
@@ -93,6 +113,4 @@ export async function deliver(answer: UpstreamAnswer, res: ServerResponse): Prom
   }
 }
 
-function connectPhase(code: string | undefined): boolean {
-  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
-}
+function noop(): void {}

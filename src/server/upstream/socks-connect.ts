@@ -3,6 +3,7 @@
  * when the endpoint has credentials. Domain targets are sent as ATYP 3 so the upstream resolves
  * them: resolving locally would leak our DNS and pick addresses for the wrong country.
  */
+import type net from 'node:net';
 import { SwivelError } from '../../errors.js';
 import type { Endpoint } from '../../pool/endpoint.js';
 import {
@@ -26,7 +27,7 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
     kind: 'failed',
     error: new SwivelError('upstream_protocol', `upstream SOCKS5 proxy sent a malformed ${what}`, { details }),
   });
-  const sendRequest = (socket: import('node:net').Socket): void => {
+  const sendRequest = (socket: net.Socket): void => {
     phase = 'reply';
     socket.write(encodeRequest({ cmd: Command.CONNECT, host: targetHost, port: targetPort }));
   };

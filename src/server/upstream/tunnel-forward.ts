@@ -1,0 +1,64 @@
+/**
+ * Plain-HTTP forwarding for upstreams that only tunnel (SOCKS5): open a tunnel to the target's
+ * host:port through the endpoint, then speak HTTP/1.1 to the target over it in origin-form
+ * (RFC 9112 §3.2.1), as a browser behind a SOCKS proxy would. One tunnel per request: SOCKS
+ * upstreams bill and rotate per connection, so reusing one across requests would pin an exit IP.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import { SwivelError, upstreamErrorFromSystem } from '../../errors.js';
+import type { Endpoint } from '../../pool/endpoint.js';
+import { forwardRequestHeaders } from '../hop-headers.js';
+import type { Tunnel } from './handshake.js';
+import { hasBody, type Forwarder, type UpstreamAnswer } from './http-forward.js';
+
+export interface TunnelForwardOptions {
+  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  responseTimeoutMs: number;
+}
+
+export function createTunnelForwarder(options: TunnelForwardOptions): Forwarder {
+  return async (req, targetUrl, endpoint, signal) => {
+    const url = new URL(targetUrl);
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const tunnel = await options.openTunnel(endpoint, host, Number(url.port) || 80);
+    if (signal?.aborted === true) {
+      tunnel.socket.destroy();
+      throw new SwivelError('client_closed', 'client closed the connection');
+    }
+    if (tunnel.head.length > 0) tunnel.socket.unshift(tunnel.head);
+    return requestOverTunnel(req, url, tunnel, options.responseTimeoutMs, signal);
+  };
+}
+
+function requestOverTunnel(req: IncomingMessage, url: URL, tunnel: Tunnel, responseTimeoutMs: number, signal?: AbortSignal): Promise<UpstreamAnswer> {
+  return new Promise<UpstreamAnswer>((resolve, reject) => {
+    const headers = forwardRequestHeaders(req.rawHeaders, req.headers.connection);
+    headers.push('connection', 'close');
+    const out = http.request({
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      agent: false,
+      createConnection: () => tunnel.socket,
+      signal,
+    });
+    let answered = false;
+    const timer = setTimeout(() => {
+      out.destroy(new SwivelError('upstream_timeout', 'target did not answer through the upstream in time'));
+    }, responseTimeoutMs);
+    out.on('response', (res) => {
+      answered = true;
+      clearTimeout(timer);
+      resolve({ statusCode: res.statusCode ?? 502, headers: res.headers, body: res });
+    });
+    out.on('error', (err) => {
+      clearTimeout(timer);
+      tunnel.socket.destroy();
+      if (answered) return;
+      if (signal?.aborted === true) reject(new SwivelError('client_closed', 'client closed the connection', { cause: err }));
+      else reject(err instanceof SwivelError ? err : upstreamErrorFromSystem(err, 'relay'));
+    });
+    if (hasBody(req)) req.pipe(out);
+    else out.end();
+  });
+}

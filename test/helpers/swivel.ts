@@ -1,0 +1,86 @@
+/**
+ * Start the simulator and a SwivelApp in front of it, on 127.0.0.1 with ephemeral ports, with a
+ * JSON log sink the test can read (log-sink.ts). Everything started here is closed by `stopAll()`, which each
+ * integration test file registers with afterEach.
+ */
+import { SwivelApp, type StartSummary } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig, type RawFlags } from '../../src/config/load.js';
+import type { SwivelConfig } from '../../src/config/types.js';
+import { startSimulation, type Simulation, type SimulationOptions, type SimUpstream } from '../../src/sim/index.js';
+import { createLogSink, type LogSink } from './log-sink.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+
+/** Close everything started since the last call, newest first (apps before the sims they use). */
+export async function stopAll(): Promise<void> {
+  const pending = cleanups.splice(0).reverse();
+  for (const cleanup of pending) await cleanup();
+}
+
+export async function startSim(opts: SimulationOptions = {}): Promise<Simulation> {
+  const sim = await startSimulation(opts);
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+/** The config a test runs with: the sim as source, private endpoints allowed, port 0, SOCKS off, no env. */
+export function configFor(sim: Simulation, flags: RawFlags = {}): SwivelConfig {
+  return loadConfig(
+    { 'api-base': sim.apiBase, 'app-key': sim.appKey, 'allow-private-endpoints': true, port: 0, 'socks-port': 0, ...flags },
+    {},
+  );
+}
+
+export interface SwivelOptions {
+  sim?: SimulationOptions;
+  /** CLI-style flags over the defaults of `configFor`. */
+  flags?: RawFlags;
+  clock?: Clock;
+  /** Runs after the sim is up and before the app starts (break the provider, set modes). */
+  beforeStart?: (sim: Simulation) => void | Promise<void>;
+}
+
+export interface Harness {
+  sim: Simulation;
+  app: SwivelApp;
+  summary: StartSummary;
+  logs: LogSink;
+  /** swivel's HTTP listener port. */
+  port: number;
+  /** `GET` this through swivel to learn which upstream carried the request. */
+  ipUrl: string;
+  /** An echo path: the target answers with the method, headers and body it received. */
+  echoUrl: string;
+  /** The sim upstream whose outgoing address is `ip`. */
+  upstreamByIp(ip: string): SimUpstream;
+}
+
+/** Build the app without starting it, cleanup registered. */
+export async function createSwivel(opts: SwivelOptions = {}): Promise<{ sim: Simulation; app: SwivelApp; logs: LogSink }> {
+  const sim = await startSim(opts.sim);
+  await opts.beforeStart?.(sim);
+  const logs = createLogSink();
+  const app = new SwivelApp(configFor(sim, opts.flags), { logger: logs.logger, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
+  cleanups.push(() => app.stop());
+  return { sim, app, logs };
+}
+
+export async function startSwivel(opts: SwivelOptions = {}): Promise<Harness> {
+  const { sim, app, logs } = await createSwivel(opts);
+  const summary = await app.start();
+  return {
+    sim,
+    app,
+    summary,
+    logs,
+    port: app.http.port,
+    ipUrl: `${sim.target.url}/ip`,
+    echoUrl: `${sim.target.url}/echo`,
+    upstreamByIp(ip) {
+      const up = sim.upstreams.find((u) => u.localAddress === ip);
+      if (up === undefined) throw new Error(`no sim upstream sends from ${ip}`);
+      return up;
+    },
+  };
+}

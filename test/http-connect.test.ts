@@ -1,0 +1,260 @@
+import net from 'node:net';
+import { once } from 'node:events';
+import { afterEach, describe, it, expect } from 'vitest';
+import { SwivelError } from '../src/errors.js';
+import { Endpoint } from '../src/pool/endpoint.js';
+import type { ParsedEndpoint } from '../src/provider/types.js';
+import { authority, connectReplyStep, openHttpTunnel, parseStatusLine, type TunnelTimeouts } from '../src/server/upstream/http-connect.js';
+
+const TIMEOUTS: TunnelTimeouts = { connectTimeoutMs: 1_000, responseTimeoutMs: 1_000 };
+
+describe('parseStatusLine', () => {
+  it.each([
+    ['HTTP/1.1 200 Connection established', 200],
+    ['HTTP/1.0 200 OK', 200],
+    ['HTTP/1.1 407 Proxy Authentication Required', 407],
+    ['HTTP/1.1 503', 503],
+    ['HTTP/1.1 100 Continue', 100],
+    ['HTTP/1.1 999 Odd', 999],
+  ])('%j → %i', (line, status) => {
+    expect(parseStatusLine(line)).toBe(status);
+  });
+
+  it.each(['', 'garbage', 'SSH-2.0-OpenSSH_9.6', 'HTTP/2 200', 'http/1.1 200 OK', 'HTTP/1.1', 'HTTP/1.1 abc OK', 'HTTP/1.1 20 X', 'HTTP/1.1 099 X'])(
+    '%j is not a status line',
+    (line) => {
+      expect(parseStatusLine(line)).toBe(-1);
+    },
+  );
+});
+
+describe('authority', () => {
+  it('writes host:port, bracketing IPv6 literals', () => {
+    expect(authority('example.com', 443)).toBe('example.com:443');
+    expect(authority('203.0.113.1', 80)).toBe('203.0.113.1:80');
+    expect(authority('2001:db8::1', 443)).toBe('[2001:db8::1]:443');
+    expect(authority('::1', 8080)).toBe('[::1]:8080');
+  });
+});
+
+describe('connectReplyStep', () => {
+  const step = (text: string) => connectReplyStep(Buffer.from(text, 'latin1'), '203.0.113.1:8001');
+
+  it('asks for more until the head is complete', () => {
+    expect(step('')).toEqual({ kind: 'more' });
+    expect(step('HTTP/1.1 200 Connection established\r\n')).toEqual({ kind: 'more' });
+    expect(step('HTTP/1.1 200 Connection established\r\nVia: x\r\n\r')).toEqual({ kind: 'more' });
+  });
+
+  it('establishes on 2xx and consumes only the head, leaving trailing tunnel bytes', () => {
+    const head = 'HTTP/1.1 200 Connection established\r\nVia: 1.1 upstream\r\n\r\n';
+    expect(step(`${head}\x16\x03\x01payload`)).toEqual({ kind: 'established', consumed: head.length });
+    expect(step('HTTP/1.0 204 No Content\r\n\r\n')).toEqual({ kind: 'established', consumed: 27 });
+  });
+
+  it.each([407, 401])('fails with upstream_auth_failed on %i', (status) => {
+    const r = step(`HTTP/1.1 ${status} Nope\r\nProxy-Authenticate: Basic\r\n\r\n`);
+    expect(r.kind).toBe('failed');
+    if (r.kind !== 'failed') return;
+    expect(r.error.code).toBe('upstream_auth_failed');
+    expect(r.error.details).toEqual({ endpoint: '203.0.113.1:8001', status });
+  });
+
+  it.each([403, 502, 301, 100])('fails with upstream_rejected on %i, keeping the status', (status) => {
+    const r = step(`HTTP/1.1 ${status} X\r\n\r\n`);
+    expect(r.kind).toBe('failed');
+    if (r.kind !== 'failed') return;
+    expect(r.error.code).toBe('upstream_rejected');
+    expect(r.error.details).toEqual({ endpoint: '203.0.113.1:8001', status });
+  });
+
+  it('fails with upstream_protocol on garbage', () => {
+    const r = step('SSH-2.0-OpenSSH\r\n\r\n');
+    expect(r.kind).toBe('failed');
+    if (r.kind !== 'failed') return;
+    expect(r.error.code).toBe('upstream_protocol');
+    expect(r.error.details).toEqual({ endpoint: '203.0.113.1:8001', status: -1 });
+  });
+});
+
+// Real sockets: a tiny upstream proxy on 127.0.0.1:0 per test, everything closed afterwards.
+
+const servers: net.Server[] = [];
+const sockets = new Set<net.Socket>();
+
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+function track(socket: net.Socket): net.Socket {
+  sockets.add(socket);
+  socket.on('error', () => {});
+  return socket;
+}
+
+interface Upstream {
+  port: number;
+  /** Request heads received, one per connection. */
+  requests: string[];
+  /** Server-side sockets, in accept order. */
+  accepted: net.Socket[];
+}
+
+/**
+ * An upstream proxy that calls `onRequest` once it has read a whole request head. With
+ * `onRequest` undefined it only accepts (silent upstream).
+ */
+async function upstream(onRequest?: (socket: net.Socket, head: string) => void, onAccept?: (socket: net.Socket) => void): Promise<Upstream> {
+  const up: Upstream = { port: 0, requests: [], accepted: [] };
+  const server = net.createServer((socket) => {
+    track(socket);
+    up.accepted.push(socket);
+    onAccept?.(socket);
+    let buffered = '';
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('latin1');
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      socket.off('data', onData);
+      const head = buffered.slice(0, end + 4);
+      up.requests.push(head);
+      onRequest?.(socket, head);
+    };
+    socket.on('data', onData);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  up.port = (server.address() as net.AddressInfo).port;
+  return up;
+}
+
+function endpointAt(port: number, extra: Partial<ParsedEndpoint> = {}): Endpoint {
+  return new Endpoint({ host: '127.0.0.1', port, ...extra }, '*/*/*/*', Date.now(), Date.now() + 60_000);
+}
+
+async function tunnelError(p: Promise<unknown>): Promise<SwivelError> {
+  try {
+    const t = (await p) as { socket: net.Socket };
+    track(t.socket);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SwivelError);
+    return err as SwivelError;
+  }
+  throw new Error('expected the tunnel to fail');
+}
+
+/** A port nothing listens on: bind one, then close it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('openHttpTunnel over real sockets', () => {
+  it('sends CONNECT, resolves on 200 and hands over bytes that came with the reply', async () => {
+    const up = await upstream((socket) => socket.write('HTTP/1.1 200 Connection established\r\nVia: test\r\n\r\nHELLO'));
+    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
+    track(tunnel.socket);
+    expect(up.requests).toEqual(['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n']);
+    expect(tunnel.head.toString()).toBe('HELLO');
+
+    // The socket is paused and carries the rest of the stream both ways.
+    const server = up.accepted[0]!;
+    const fromClient = once(server, 'data');
+    tunnel.socket.write('ping');
+    expect(String((await fromClient)[0])).toBe('ping');
+    const fromServer = once(tunnel.socket, 'data');
+    server.write('pong');
+    tunnel.socket.resume();
+    expect(String((await fromServer)[0])).toBe('pong');
+  });
+
+  it('resolves with an empty head when nothing follows the reply', async () => {
+    const up = await upstream((socket) => socket.write('HTTP/1.1 200 OK\r\n\r\n'));
+    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 80, TIMEOUTS);
+    track(tunnel.socket);
+    expect(tunnel.head.length).toBe(0);
+  });
+
+  it('waits for a reply split across packets', async () => {
+    const up = await upstream((socket) => {
+      socket.write('HTTP/1.1 200 Connection estab');
+      setTimeout(() => socket.write('lished\r\n\r\nX'), 20);
+    });
+    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
+    track(tunnel.socket);
+    expect(tunnel.head.toString()).toBe('X');
+  });
+
+  it('sends the endpoint’s credentials and brackets an IPv6 target', async () => {
+    const up = await upstream((socket) => socket.write('HTTP/1.1 200 OK\r\n\r\n'));
+    const tunnel = await openHttpTunnel(endpointAt(up.port, { username: 'u1', password: 'p:w' }), '2001:db8::1', 8443, TIMEOUTS);
+    track(tunnel.socket);
+    const auth = Buffer.from('u1:p:w').toString('base64');
+    expect(up.requests).toEqual([`CONNECT [2001:db8::1]:8443 HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`]);
+  });
+
+  it('fails with upstream_auth_failed on 407 and closes the connection', async () => {
+    let serverClosed!: Promise<unknown>;
+    const up = await upstream(
+      (socket) => socket.write('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n'),
+      (socket) => (serverClosed = once(socket, 'close')),
+    );
+    const ep = endpointAt(up.port, { username: 'u', password: 'wrong' });
+    const err = await tunnelError(openHttpTunnel(ep, 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_auth_failed');
+    expect(err.details).toEqual({ endpoint: ep.id, status: 407 });
+    await serverClosed;
+  });
+
+  it('fails with upstream_rejected on 403, keeping the status', async () => {
+    const up = await upstream((socket) => socket.write('HTTP/1.1 403 Forbidden\r\n\r\n'));
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_rejected');
+    expect(err.details?.status).toBe(403);
+  });
+
+  it('fails with upstream_protocol on a reply that is not HTTP', async () => {
+    const up = await upstream((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_protocol');
+  });
+
+  it('fails with upstream_protocol on an endless reply head', async () => {
+    const up = await upstream((socket) => socket.write(`HTTP/1.1 200 OK\r\nX-Pad: ${'a'.repeat(20 * 1024)}`));
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_protocol');
+  });
+
+  it('fails with upstream_reset when the upstream closes right after accepting', async () => {
+    const up = await upstream(undefined, (socket) => socket.destroy());
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_reset');
+  });
+
+  it('fails with upstream_reset when the upstream closes after reading the request', async () => {
+    const up = await upstream((socket) => socket.end());
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_reset');
+    expect(up.requests).toHaveLength(1);
+  });
+
+  it('fails with upstream_timeout when the upstream never answers', async () => {
+    const up = await upstream(() => {});
+    const started = Date.now();
+    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, { connectTimeoutMs: 1_000, responseTimeoutMs: 100 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(err.code).toBe('upstream_timeout');
+    expect(err.details?.phase).toBe('response');
+  });
+
+  it('fails with upstream_connect_failed when nothing listens', async () => {
+    const port = await closedPort();
+    const err = await tunnelError(openHttpTunnel(endpointAt(port), 'example.com', 443, TIMEOUTS));
+    expect(err.code).toBe('upstream_connect_failed');
+  });
+});
