@@ -5,6 +5,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ipOf as ipOfReply, proxyGet, proxyPost } from './helpers/http-client.js';
 import { SwivelApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { startSimulation, type Simulation, type SimulationOptions } from '../src/sim/index.js';
@@ -287,6 +288,23 @@ describe('--upstream-protocol socks5 through SOCKS5 upstreams', () => {
     expect(new Set(ips).size).toBe(4);
     for (const ip of ips) expect(localAddresses(sim)).toContain(ip);
     expect(sim.upstreams.reduce((n, u) => n + u.connects, 0)).toBe(4);
+  });
+
+  it('plain HTTP clients rotate through the SOCKS5 upstreams, one tunnel per request, body intact', async () => {
+    const { sim, httpPort } = await setup({ 'upstream-protocol': 'socks5' }, { upstreamProtocol: 'socks5' });
+    const ips: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const reply = await proxyGet(httpPort, `${sim.target.url}/ip`);
+      expect(reply.status, reply.body).toBe(200);
+      ips.push(ipOfReply(reply));
+    }
+    expect(new Set(ips).size).toBe(4);
+    for (const ip of ips) expect(localAddresses(sim)).toContain(ip);
+    const posted = await proxyPost(httpPort, `${sim.target.url}/echo?x=1`, 'hello=world');
+    expect(posted.status).toBe(200);
+    const echoed = JSON.parse(posted.body) as { method: string; path: string; body: string; headers: Record<string, string> };
+    expect(echoed).toMatchObject({ method: 'POST', path: '/echo?x=1', body: 'hello=world' });
+    expect(echoed.headers['proxy-authorization']).toBeUndefined();
   });
 });
 

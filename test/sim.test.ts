@@ -408,3 +408,22 @@ describe('simulation', () => {
     await expect(startSimulation({ upstreams: 300 })).rejects.toThrow(/upstreams/);
   });
 });
+
+describe('control surface for the demo', () => {
+  it('lists upstreams and sets a failure mode over HTTP', async () => {
+    const s = await sim({ upstreams: 2 });
+    const list = await fetch(`${s.provider.url}/sim/upstreams`);
+    const body = (await list.json()) as { upstreams: Array<{ index: number; mode: string; exitIp: string }> };
+    expect(body.upstreams.map((u) => [u.index, u.mode, u.exitIp])).toEqual([
+      [0, 'ok', '127.0.0.10'],
+      [1, 'ok', '127.0.0.11'],
+    ]);
+    const set = await fetch(`${s.provider.url}/sim/upstreams/1/refuse`, { method: 'POST' });
+    expect(set.status).toBe(200);
+    expect(s.upstreams[1]!.mode).toBe('refuse');
+    const bad = await fetch(`${s.provider.url}/sim/upstreams/7/explode`, { method: 'POST' });
+    expect(bad.status).toBe(400);
+    await fetch(`${s.provider.url}/sim/upstreams/1/ok`, { method: 'POST' });
+    expect(s.upstreams[1]!.mode).toBe('ok');
+  });
+});

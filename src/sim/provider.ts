@@ -4,6 +4,7 @@
  * and listing the simulated upstreams. Behaviours break it on purpose for tests of swivel's provider client.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleControl } from './control.js';
 import { closeHttpServer, sendJson, startHttpServer, type HttpServerOptions } from './http-server.js';
 import { PendingTimers } from './timers.js';
 import type { SimUpstream } from './upstream.js';
@@ -78,6 +79,7 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    if (handleControl(req, res, url.pathname, opts.upstreams)) return;
     if (url.pathname !== extractPath) {
       sendJson(res, 404, { code: 404, msg: 'not found' });
       return;

@@ -38,10 +38,13 @@ function requestOverTunnel(req: IncomingMessage, url: URL, tunnel: Tunnel, respo
       method: req.method,
       path: `${url.pathname}${url.search}`,
       headers,
-      agent: false,
+      // No `agent`: node:http only calls createConnection when no agent is given (false counts as one).
       createConnection: () => tunnel.socket,
       signal,
     });
+    // The handshake left the socket paused so no byte was lost; node:http has attached its parser
+    // by the time it emits 'socket', so reading can start there.
+    out.once('socket', (socket) => socket.resume());
     let answered = false;
     const timer = setTimeout(() => {
       out.destroy(new SwivelError('upstream_timeout', 'target did not answer through the upstream in time'));
