@@ -54,7 +54,14 @@ function plainVia(agent, proxyPort, url) {
 /** One CONNECT tunnel through the proxy, one GET inside it, then close (a new exit per request). */
 function connectVia(proxyPort, targetHostPort) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: targetHostPort, agent: false, timeout: 10_000 });
+    const req = http.request({
+      host: '127.0.0.1',
+      port: proxyPort,
+      method: 'CONNECT',
+      path: targetHostPort,
+      agent: false,
+      timeout: 10_000,
+    });
     req.on('connect', (res, socket) => {
       if (res.statusCode !== 200) return reject(new Error(`CONNECT ${res.statusCode}`));
       socket.write(`GET /ip HTTP/1.1\r\nHost: ${targetHostPort}\r\nConnection: close\r\n\r\n`);

@@ -17,7 +17,13 @@ const iterations = Math.min(Number(process.env.SELECT_ITERATIONS ?? 2_000_000), 
 function makePool(size, rotate) {
   const clock = new ManualClock();
   const pool = new EndpointPool({
-    defaultGeo: {}, rotate, sessionTtlMs: 600_000, sessionMax: 100_000, acquireTimeoutMs: 1000, idleDropMs: 600_000, clock,
+    defaultGeo: {},
+    rotate,
+    sessionTtlMs: 600_000,
+    sessionMax: 100_000,
+    acquireTimeoutMs: 1000,
+    idleDropMs: 600_000,
+    clock,
     random: Math.random,
   });
   const parsed = [];
@@ -39,7 +45,15 @@ function run(label, size, rotate, sessions) {
   for (let i = 0; i < iterations; i++) pool.select(sub, sessions ? ids[i % sessions] : undefined);
   const ns = Number(process.hrtime.bigint() - t0);
   const heapAfter = process.memoryUsage().heapUsed;
-  return { case: label, endpoints: size, rotate, sessions, 'ns/select': (ns / iterations).toFixed(1), 'Mselect/s': (iterations / ns * 1e3).toFixed(2), 'heap Δ MiB': ((heapAfter - heapBefore) / 2 ** 20).toFixed(1) };
+  return {
+    case: label,
+    endpoints: size,
+    rotate,
+    sessions,
+    'ns/select': (ns / iterations).toFixed(1),
+    'Mselect/s': ((iterations / ns) * 1e3).toFixed(2),
+    'heap Δ MiB': ((heapAfter - heapBefore) / 2 ** 20).toFixed(1),
+  };
 }
 
 const rows = [

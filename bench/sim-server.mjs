@@ -2,7 +2,9 @@
 // then runs until stdin closes or SIGTERM. Loopback only.
 const { startSimulation } = await import('../dist/sim/index.js');
 const sim = await startSimulation({ upstreams: Number(process.env.BENCH_UPSTREAMS ?? 8) });
-process.stdout.write(`${JSON.stringify({ apiBase: sim.apiBase, appKey: sim.appKey, target: sim.target.url, upstream: sim.upstreams[0].id })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ apiBase: sim.apiBase, appKey: sim.appKey, target: sim.target.url, upstream: sim.upstreams[0].id })}\n`,
+);
 const stop = async () => {
   await sim.close();
   process.exit(0);

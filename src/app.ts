@@ -90,7 +90,12 @@ export class SwivelApp {
     this.ownsDispatcher = deps.dispatcher === undefined;
     this.dispatcher =
       deps.dispatcher ??
-      new Agent({ connect: { timeout: up.connectTimeoutMs }, headersTimeout: up.responseTimeoutMs, bodyTimeout: up.idleTimeoutMs, keepAliveTimeout: 4_000 });
+      new Agent({
+        connect: { timeout: up.connectTimeoutMs },
+        headersTimeout: up.responseTimeoutMs,
+        bodyTimeout: up.idleTimeoutMs,
+        keepAliveTimeout: 4_000,
+      });
     const defaultGeo: GeoSelection = config.geo;
 
     this.pool = new EndpointPool({
@@ -130,7 +135,13 @@ export class SwivelApp {
       timeouts: up,
       logger,
     });
-    const dialer = new Dialer({ pool: this.pool, health: this.health, retries: up.retries, strictSessions: config.pool.strictSessions, logger });
+    const dialer = new Dialer({
+      pool: this.pool,
+      health: this.health,
+      retries: up.retries,
+      strictSessions: config.pool.strictSessions,
+      logger,
+    });
     const { host, port, socksPort, auth } = config.listen;
     this.http = new HttpProxyListener({
       host,
@@ -141,7 +152,11 @@ export class SwivelApp {
       forward:
         up.protocol === 'socks5'
           ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
-          : createHttpProxyForwarder({ dispatcher: this.dispatcher, responseTimeoutMs: up.responseTimeoutMs, idleTimeoutMs: up.idleTimeoutMs }),
+          : createHttpProxyForwarder({
+              dispatcher: this.dispatcher,
+              responseTimeoutMs: up.responseTimeoutMs,
+              idleTimeoutMs: up.idleTimeoutMs,
+            }),
       openTunnel,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
@@ -150,7 +165,18 @@ export class SwivelApp {
     this.socks =
       socksPort === 0
         ? undefined
-        : new SocksProxyListener({ host, port: socksPort, dialer, defaultGeo, auth, openTunnel, negotiationTimeoutMs: up.socksTimeoutMs, idleTimeoutMs: up.idleTimeoutMs, logger, onSuccess: (h, p) => this.prober.noteTarget(h, p) });
+        : new SocksProxyListener({
+            host,
+            port: socksPort,
+            dialer,
+            defaultGeo,
+            auth,
+            openTunnel,
+            negotiationTimeoutMs: up.socksTimeoutMs,
+            idleTimeoutMs: up.idleTimeoutMs,
+            logger,
+            onSuccess: (h, p) => this.prober.noteTarget(h, p),
+          });
   }
 
   /**
@@ -206,7 +232,11 @@ export class SwivelApp {
 function listenError(err: unknown, config: SwivelConfig): SwivelError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const { host } = config.listen;
-  if (code === 'EADDRINUSE') return new SwivelError('config_invalid', `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort}); pick free ones or stop the other process`);
+  if (code === 'EADDRINUSE')
+    return new SwivelError(
+      'config_invalid',
+      `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort}); pick free ones or stop the other process`,
+    );
   if (code === 'EADDRNOTAVAIL') return new SwivelError('config_invalid', `Cannot listen on ${host}: no such local address (--host)`);
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);
   return new SwivelError('internal', `Could not start the listeners: ${code ?? String(err)}`, { cause: err });

@@ -96,7 +96,14 @@ export function upstreamErrorFromSystem(err: unknown, phase: 'connect' | 'handsh
   if (errno === 'ETIMEDOUT' || errno === 'UND_ERR_CONNECT_TIMEOUT' || errno === 'UND_ERR_HEADERS_TIMEOUT') {
     return new SwivelError('upstream_timeout', 'upstream proxy timed out', { cause: err });
   }
-  if (phase === 'connect' || errno === 'ECONNREFUSED' || errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH' || errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') {
+  if (
+    phase === 'connect' ||
+    errno === 'ECONNREFUSED' ||
+    errno === 'EHOSTUNREACH' ||
+    errno === 'ENETUNREACH' ||
+    errno === 'ENOTFOUND' ||
+    errno === 'EAI_AGAIN'
+  ) {
     return new SwivelError('upstream_connect_failed', 'could not connect to upstream proxy', { cause: err, details: { errno } });
   }
   return new SwivelError('upstream_reset', 'upstream proxy closed the connection', { cause: err, details: { errno } });

@@ -21,12 +21,20 @@ describe('nonRoutableReason: IPv4', () => {
     expect(nonRoutableReason(host)).toBe(reason);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.15.255.255', '172.32.0.1', '192.167.1.1', '169.253.1.1', '100.63.255.255', '100.128.0.1', '223.255.255.255', '11.0.0.1'])(
-    '%s is public',
-    (host) => {
-      expect(nonRoutableReason(host)).toBeUndefined();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.15.255.255',
+    '172.32.0.1',
+    '192.167.1.1',
+    '169.253.1.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '223.255.255.255',
+    '11.0.0.1',
+  ])('%s is public', (host) => {
+    expect(nonRoutableReason(host)).toBeUndefined();
+  });
 });
 
 describe('nonRoutableReason: IPv6', () => {

@@ -33,15 +33,16 @@ describe('PassiveHealth.failure', () => {
     expect(health.ejectedTotal).toBe(1);
   });
 
-  it.each(
-    (Object.keys(ERRORS) as ErrorCode[]).filter((code) => !ERRORS[code].blamesEndpoint),
-  )('ignores %s, which says nothing about the endpoint', (code) => {
-    const { health, endpoints } = setup(4, { maxFailures: 1 });
-    const e = endpoints[0]!;
-    expect(health.failure(e, err(code))).toBe('ignored');
-    expect(e.consecutiveFailures).toBe(0);
-    expect(e.health).toBe('unknown');
-  });
+  it.each((Object.keys(ERRORS) as ErrorCode[]).filter((code) => !ERRORS[code].blamesEndpoint))(
+    'ignores %s, which says nothing about the endpoint',
+    (code) => {
+      const { health, endpoints } = setup(4, { maxFailures: 1 });
+      const e = endpoints[0]!;
+      expect(health.failure(e, err(code))).toBe('ignored');
+      expect(e.consecutiveFailures).toBe(0);
+      expect(e.health).toBe('unknown');
+    },
+  );
 
   it.each(['upstream_connect_failed', 'upstream_timeout', 'upstream_rejected', 'upstream_reset', 'upstream_protocol'] as const)(
     'counts %s',

@@ -20,12 +20,19 @@ describe('parseStatusLine', () => {
     expect(parseStatusLine(line)).toBe(status);
   });
 
-  it.each(['', 'garbage', 'SSH-2.0-OpenSSH_9.6', 'HTTP/2 200', 'http/1.1 200 OK', 'HTTP/1.1', 'HTTP/1.1 abc OK', 'HTTP/1.1 20 X', 'HTTP/1.1 099 X'])(
-    '%j is not a status line',
-    (line) => {
-      expect(parseStatusLine(line)).toBe(-1);
-    },
-  );
+  it.each([
+    '',
+    'garbage',
+    'SSH-2.0-OpenSSH_9.6',
+    'HTTP/2 200',
+    'http/1.1 200 OK',
+    'HTTP/1.1',
+    'HTTP/1.1 abc OK',
+    'HTTP/1.1 20 X',
+    'HTTP/1.1 099 X',
+  ])('%j is not a status line', (line) => {
+    expect(parseStatusLine(line)).toBe(-1);
+  });
 });
 
 describe('authority', () => {
@@ -106,7 +113,10 @@ interface Upstream {
  * An upstream proxy that calls `onRequest` once it has read a whole request head. With
  * `onRequest` undefined it only accepts (silent upstream).
  */
-async function upstream(onRequest?: (socket: net.Socket, head: string) => void, onAccept?: (socket: net.Socket) => void): Promise<Upstream> {
+async function upstream(
+  onRequest?: (socket: net.Socket, head: string) => void,
+  onAccept?: (socket: net.Socket) => void,
+): Promise<Upstream> {
   const up: Upstream = { port: 0, requests: [], accepted: [] };
   const server = net.createServer((socket) => {
     track(socket);
@@ -195,7 +205,9 @@ describe('openHttpTunnel over real sockets', () => {
     const tunnel = await openHttpTunnel(endpointAt(up.port, { username: 'u1', password: 'p:w' }), '2001:db8::1', 8443, TIMEOUTS);
     track(tunnel.socket);
     const auth = Buffer.from('u1:p:w').toString('base64');
-    expect(up.requests).toEqual([`CONNECT [2001:db8::1]:8443 HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`]);
+    expect(up.requests).toEqual([
+      `CONNECT [2001:db8::1]:8443 HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`,
+    ]);
   });
 
   it('fails with upstream_auth_failed on 407 and closes the connection', async () => {
@@ -246,7 +258,9 @@ describe('openHttpTunnel over real sockets', () => {
   it('fails with upstream_timeout when the upstream never answers', async () => {
     const up = await upstream(() => {});
     const started = Date.now();
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, { connectTimeoutMs: 1_000, responseTimeoutMs: 100 }));
+    const err = await tunnelError(
+      openHttpTunnel(endpointAt(up.port), 'example.com', 443, { connectTimeoutMs: 1_000, responseTimeoutMs: 100 }),
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(err.code).toBe('upstream_timeout');
     expect(err.details?.phase).toBe('response');

@@ -34,7 +34,10 @@ function isBuildCurrent(): boolean {
 
 beforeAll(() => {
   if (!isBuildCurrent()) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
   }
 }, 60_000);
 
@@ -92,7 +95,10 @@ async function run(args: string[]): Promise<{ code: number | null; stdout: strin
 function waitForLine(r: Run, pattern: RegExp, timeoutMs = RUN_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
-      const line = r.stdout().split('\n').find((l) => pattern.test(l));
+      const line = r
+        .stdout()
+        .split('\n')
+        .find((l) => pattern.test(l));
       if (line === undefined) return;
       cleanup();
       resolve(line);
@@ -122,7 +128,18 @@ describe('swivel CLI', () => {
   it('serve with a key the provider rejects: exit 2, one plain stderr line, no key, no stack', async () => {
     const sim = await startSim({ upstreams: 2 });
     const wrongKey = 'wrong-K3Y-0123456789abcdef';
-    const r = await run(['serve', '--api-base', sim.apiBase, '--app-key', wrongKey, '--allow-private-endpoints', '--port', '0', '--socks-port', '0']);
+    const r = await run([
+      'serve',
+      '--api-base',
+      sim.apiBase,
+      '--app-key',
+      wrongKey,
+      '--allow-private-endpoints',
+      '--port',
+      '0',
+      '--socks-port',
+      '0',
+    ]);
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('swivel:'));
     expect(lines, r.stderr).toHaveLength(1);
@@ -173,7 +190,20 @@ describe('swivel CLI', () => {
 
   it('serve on 0.0.0.0 without --auth warns, serves, and exits 0 on SIGTERM', async () => {
     const sim = await startSim({ upstreams: 2 });
-    const r = start(['serve', '--host', '0.0.0.0', '--port', '0', '--socks-port', '0', '--api-base', sim.apiBase, '--app-key', sim.appKey, '--allow-private-endpoints']);
+    const r = start([
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--socks-port',
+      '0',
+      '--api-base',
+      sim.apiBase,
+      '--app-key',
+      sim.appKey,
+      '--allow-private-endpoints',
+    ]);
     const line = await waitForLine(r, /listening/);
     const port = Number(/^swivel listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(line)?.[1]);
     expect(port, line).toBeGreaterThan(0);
@@ -188,7 +218,18 @@ describe('swivel CLI', () => {
 
   it('exits 0 on a SIGTERM sent the instant the listening line appears', async () => {
     const sim = await startSim({ upstreams: 2 });
-    const r = start(['serve', '--port', '0', '--socks-port', '0', '--api-base', sim.apiBase, '--app-key', sim.appKey, '--allow-private-endpoints']);
+    const r = start([
+      'serve',
+      '--port',
+      '0',
+      '--socks-port',
+      '0',
+      '--api-base',
+      sim.apiBase,
+      '--app-key',
+      sim.appKey,
+      '--allow-private-endpoints',
+    ]);
     await waitForLine(r, /listening/);
     r.child.kill('SIGTERM');
     expect(await r.exited).toEqual({ code: 0, signal: null });

@@ -152,7 +152,6 @@ describe('passive health', () => {
     expect(JSON.parse(next.body).body).toBe('order=2');
   });
 
-
   it('answers 502 with a coded, one-line, address-free body when every upstream fails', async () => {
     const h = await startSwivel();
     await Promise.all(h.sim.upstreams.map((u, i) => u.setMode(i % 2 === 0 ? 'refuse' : 'reset-before-headers')));

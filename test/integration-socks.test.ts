@@ -117,7 +117,10 @@ describe('SOCKS5 listener: rotation and selection', () => {
     const { sim, to } = await setup();
     const de = localAddresses(sim, 'de');
     expect(de.length).toBeGreaterThan(1);
-    const ips = [...(await sequentialIps(3, to({ userId: 'country-de', password: 'x' }))), ...(await sequentialIps(2, to({ userId: 'cc-de', password: 'x' })))];
+    const ips = [
+      ...(await sequentialIps(3, to({ userId: 'country-de', password: 'x' }))),
+      ...(await sequentialIps(2, to({ userId: 'cc-de', password: 'x' }))),
+    ];
     for (const ip of ips) expect(de).toContain(ip);
   });
 });
@@ -168,7 +171,7 @@ describe('SOCKS5 listener: authentication (--auth user:pass)', () => {
     expect((await peer.closed).rest).toHaveLength(0);
   });
 
-  it('a client offering no username/password gets X\'FF\'', async () => {
+  it("a client offering no username/password gets X'FF'", async () => {
     const { to } = await setup({ auth: 'user:pass' });
     const err = await socksError(to());
     expect(err.message).toMatch(/no accepted authentication type/);
@@ -332,7 +335,14 @@ describe('SOCKS5 listener with curl', () => {
 function ipViaHttpConnect(httpPort: number, targetPort: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const authority = `127.0.0.1:${targetPort}`;
-    const req = http.request({ host: '127.0.0.1', port: httpPort, method: 'CONNECT', path: authority, headers: { host: authority }, agent: false });
+    const req = http.request({
+      host: '127.0.0.1',
+      port: httpPort,
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority },
+      agent: false,
+    });
     req.setTimeout(3000, () => req.destroy(new Error('CONNECT timed out')));
     req.once('error', reject);
     req.once('connect', (res, socket) => {

@@ -96,12 +96,12 @@ describe('random', () => {
   it('starts at floor(random * n)', () => {
     const list = endpoints(4);
     const s = new RandomStrategy(sequence(0, 0.26, 0.5, 0.99));
-    expect([s.pick(list, NOW, undefined), s.pick(list, NOW, undefined), s.pick(list, NOW, undefined), s.pick(list, NOW, undefined)]).toEqual([
-      list[0],
-      list[1],
-      list[2],
-      list[3],
-    ]);
+    expect([
+      s.pick(list, NOW, undefined),
+      s.pick(list, NOW, undefined),
+      s.pick(list, NOW, undefined),
+      s.pick(list, NOW, undefined),
+    ]).toEqual([list[0], list[1], list[2], list[3]]);
   });
 
   it('probes forward, wrapping, past ineligible endpoints', () => {

@@ -255,7 +255,11 @@ describe('ProviderClient.extract', () => {
     const { base } = await startServer((_req, res) => {
       n++;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(n <= 3 ? `{"code":200,"data":{"list":[${'"1.1.1.1:1",'.repeat(50_000)}"1.1.1.1:1"]}}` : JSON.stringify({ code: 200, data: { list: LIST } }));
+      res.end(
+        n <= 3
+          ? `{"code":200,"data":{"list":[${'"1.1.1.1:1",'.repeat(50_000)}"1.1.1.1:1"]}}`
+          : JSON.stringify({ code: 200, data: { list: LIST } }),
+      );
     });
     const c = client(base, { maxBodyBytes: 10_000 });
     for (let i = 0; i < 3; i++) await rejection(c.extract({ num: 1 }), 'provider_malformed');

@@ -37,7 +37,9 @@ describe('checkEnvelope', () => {
     expect(err.message).toBe('The provider answered code 10001: 余额不足');
     expect(err.details).toEqual({ providerCode: 10001, providerMessage: '余额不足' });
 
-    expect(thrown(() => checkEnvelope({ code: 7, msg: '', message: 'from message' })).message).toBe('The provider answered code 7: from message');
+    expect(thrown(() => checkEnvelope({ code: 7, msg: '', message: 'from message' })).message).toBe(
+      'The provider answered code 7: from message',
+    );
     expect(thrown(() => checkEnvelope({ code: 7 })).message).toBe('The provider answered code 7 without a message.');
   });
 

@@ -303,7 +303,10 @@ describe('parseExtractionBody', () => {
       '{"code":200,"data":{"list":[]',
       '[]',
     ]) {
-      expect(thrownCode(() => parseExtractionBody(body, 'application/json')), body).toBe('provider_malformed');
+      expect(
+        thrownCode(() => parseExtractionBody(body, 'application/json')),
+        body,
+      ).toBe('provider_malformed');
     }
   });
 

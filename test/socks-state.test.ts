@@ -112,7 +112,11 @@ describe('SocksNegotiation', () => {
   });
 
   it('auth failure: 01 01 then close, and the pipelined request is never acted on', () => {
-    const client = Buffer.concat([encodeGreeting([0x02]), encodeAuthRequest('u', 'wrong'), encodeRequest({ cmd: 1, host: 'x.test', port: 80 })]);
+    const client = Buffer.concat([
+      encodeGreeting([0x02]),
+      encodeAuthRequest('u', 'wrong'),
+      encodeRequest({ cmd: 1, host: 'x.test', port: 80 }),
+    ]);
     const t = both(client, { requireAuth: true }, { authOk: false });
     expect(types(t.actions)).toEqual(['write', 'authenticate', 'write', 'close']);
     expect(t.written).toEqual(hex('05 02 01 01'));
@@ -121,7 +125,11 @@ describe('SocksNegotiation', () => {
   });
 
   it('optional auth: prefers 02 for the selectors and accepts without asking the caller', () => {
-    const client = Buffer.concat([encodeGreeting([0x00, 0x02]), encodeAuthRequest('country-de', ''), encodeRequest({ cmd: 1, host: 'a.test', port: 1 })]);
+    const client = Buffer.concat([
+      encodeGreeting([0x00, 0x02]),
+      encodeAuthRequest('country-de', ''),
+      encodeRequest({ cmd: 1, host: 'a.test', port: 1 }),
+    ]);
     const t = both(client, { requireAuth: false });
     expect(types(t.actions)).toEqual(['write', 'write', 'connect', 'write', 'pipe']);
     expect(t.written.subarray(0, 4)).toEqual(hex('05 02 01 00'));

@@ -10,7 +10,13 @@ import type { ErrorCode } from '../errors.js';
 export const EXIT = { OK: 0, INTERNAL: 1, USAGE: 2, UNAVAILABLE: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-const USER_FIXES: ReadonlySet<ErrorCode> = new Set(['config_invalid', 'provider_auth', 'provider_unverified', 'bad_request', 'bad_selector']);
+const USER_FIXES: ReadonlySet<ErrorCode> = new Set([
+  'config_invalid',
+  'provider_auth',
+  'provider_unverified',
+  'bad_request',
+  'bad_selector',
+]);
 
 export function exitCodeFor(code: ErrorCode): ExitCode {
   if (USER_FIXES.has(code)) return EXIT.USAGE;

@@ -24,7 +24,9 @@ export async function extractCommand(flags: RawFlags, asJson: boolean, output: O
       output.out(JSON.stringify({ source: source.name, count: endpoints.length, malformed: result.malformed, endpoints }, null, 2));
     } else {
       for (const e of result.endpoints) output.out(endpointId(e.host, e.port));
-      output.err(`swivel: ${result.endpoints.length} endpoint(s) from ${source.name}${result.malformed > 0 ? `, ${result.malformed} malformed entr${result.malformed === 1 ? 'y' : 'ies'} skipped` : ''}`);
+      output.err(
+        `swivel: ${result.endpoints.length} endpoint(s) from ${source.name}${result.malformed > 0 ? `, ${result.malformed} malformed entr${result.malformed === 1 ? 'y' : 'ies'} skipped` : ''}`,
+      );
     }
     return result.endpoints.length > 0 ? EXIT.OK : EXIT.UNAVAILABLE;
   } catch (err) {

@@ -32,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.OK;
   const cli = yargs([...argv])
     .scriptName('swivel')
-    .usage('$0 [command] [options]\n\nA local rotating proxy fed by a provider\'s extraction API.')
+    .usage("$0 [command] [options]\n\nA local rotating proxy fed by a provider's extraction API.")
     .command(
       ['serve', '$0'],
       'Run the HTTP/CONNECT and SOCKS5 proxy (default command)',

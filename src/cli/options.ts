@@ -32,5 +32,18 @@ export function withOptions<T>(y: Argv<T>, names: readonly OptionName[] = Object
 
 /** The options `extract` understands: where to extract from and what to ask for. */
 export const EXTRACT_OPTIONS: readonly OptionName[] = [
-  'api-base', 'provider', 'app-key', 'proxies-file', 'num', 'life', 'format', 'lb', 'api-timeout', 'cc', 'state', 'city', 'ep', 'log-level',
+  'api-base',
+  'provider',
+  'app-key',
+  'proxies-file',
+  'num',
+  'life',
+  'format',
+  'lb',
+  'api-timeout',
+  'cc',
+  'state',
+  'city',
+  'ep',
+  'log-level',
 ];

@@ -27,7 +27,9 @@ export function reportError(err: unknown, output: Output = stdio): ExitCode {
     }
     return code;
   }
-  output.err(`swivel: internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug; please report it with the output below.`);
+  output.err(
+    `swivel: internal error: ${err instanceof Error ? err.message : String(err)}. This is a bug; please report it with the output below.`,
+  );
   if (err instanceof Error && err.stack !== undefined) output.err(err.stack);
   return EXIT.INTERNAL;
 }

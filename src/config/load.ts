@@ -42,9 +42,10 @@ function rawValue(name: OptionName, flags: RawFlags, env: Env): Raw | undefined 
   return undefined;
 }
 
-function parseInt(raw: Raw, spec: OptionSpec): number {
+function parseInteger(raw: Raw, spec: OptionSpec): number {
   // Plain decimal only: Number() would also take `0x10` and `1e2`, which nobody means for a port.
-  const n = typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && /^\s*-?\d+\s*$/.test(raw.value) ? Number(raw.value) : NaN;
+  const n =
+    typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && /^\s*-?\d+\s*$/.test(raw.value) ? Number(raw.value) : NaN;
   const min = spec.min ?? 0;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -57,7 +58,7 @@ function parseValue(name: OptionName, raw: Raw): unknown {
   const spec: OptionSpec = OPTIONS[name];
   switch (spec.kind) {
     case 'int':
-      return parseInt(raw, spec);
+      return parseInteger(raw, spec);
     case 'duration': {
       const ms = typeof raw.value === 'number' ? raw.value : parseDuration(String(raw.value));
       if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
@@ -245,7 +246,9 @@ export function requireSource(config: SwivelConfig): void {
   const { apiBase, appKey, proxiesFile } = config.source;
   if (proxiesFile !== undefined) return;
   if (apiBase === undefined) {
-    fail('No endpoint source: pass --api-base (or SWIVEL_API_BASE) with --app-key, or --proxies-file. Try `swivel demo` for an offline run');
+    fail(
+      'No endpoint source: pass --api-base (or SWIVEL_API_BASE) with --app-key, or --proxies-file. Try `swivel demo` for an offline run',
+    );
   }
   if (appKey === undefined) fail('Missing app key: pass --app-key or set SWIVEL_APP_KEY');
 }

@@ -44,7 +44,10 @@ export class PassiveHealth {
     const fatal = error.code === 'upstream_auth_failed';
     if (!fatal && endpoint.consecutiveFailures < this.options.maxFailures) return 'counted';
     if (!this.mayEject(endpoint)) {
-      this.log.debug({ endpoint: endpoint.id, pool: endpoint.poolKey, reason: error.code }, 'not ejecting: half the sub-pool is already out');
+      this.log.debug(
+        { endpoint: endpoint.id, pool: endpoint.poolKey, reason: error.code },
+        'not ejecting: half the sub-pool is already out',
+      );
       return 'spared';
     }
     this.eject(endpoint, error.code);

@@ -168,7 +168,10 @@ export class EndpointPool {
   private timeoutError(sub: SubPool): SwivelError {
     const failure = this.supplier?.lastFailure(sub);
     const waited = `waited ${Math.round(this.options.acquireTimeoutMs / 100) / 10}s`;
-    return this.emptyError(sub, failure === undefined ? `${waited} for an extraction` : `${waited}; last extraction failed: ${failure.message}`);
+    return this.emptyError(
+      sub,
+      failure === undefined ? `${waited} for an extraction` : `${waited}; last extraction failed: ${failure.message}`,
+    );
   }
 
   private emptyError(sub: SubPool, reason: string): SwivelError {

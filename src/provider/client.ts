@@ -159,7 +159,10 @@ function checkApiBase(apiBase: string): string {
     parsed = undefined;
   }
   if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '') {
-    throw new SwivelError('config_invalid', `Expected \`--api-base\` to be an http(s) URL without a query, got \`${redactUrl(String(apiBase))}\`.`);
+    throw new SwivelError(
+      'config_invalid',
+      `Expected \`--api-base\` to be an http(s) URL without a query, got \`${redactUrl(String(apiBase))}\`.`,
+    );
   }
   let end = apiBase.length;
   while (end > 0 && apiBase.charCodeAt(end - 1) === 47 /* / */) end--;

@@ -39,7 +39,10 @@ export function parseExtractionBody(body: string, contentType: string | undefine
     const data = checkEnvelope(parseJson(first === 0 ? body : body.slice(first), type));
     if (typeof data !== 'object' || data === null || !Array.isArray((data as { list?: unknown }).list)) {
       throw new SwivelError('provider_malformed', 'The provider answer has no data.list array.', {
-        details: { data: describeValue(data), list: data === null || typeof data !== 'object' ? 'absent' : describeValue((data as { list?: unknown }).list) },
+        details: {
+          data: describeValue(data),
+          list: data === null || typeof data !== 'object' ? 'absent' : describeValue((data as { list?: unknown }).list),
+        },
       });
     }
     parseJsonList((data as { list: unknown[] }).list, result);

@@ -148,7 +148,10 @@ export class Refresher implements Supplier {
     try {
       const result = await this.options.source.extract(query, this.abort.signal);
       if (result.malformed > 0) {
-        this.log.warn({ pool: sub.key, malformed: result.malformed, example: result.firstMalformed }, 'skipped malformed entries in the extraction answer');
+        this.log.warn(
+          { pool: sub.key, malformed: result.malformed, example: result.firstMalformed },
+          'skipped malformed entries in the extraction answer',
+        );
       }
       const accepted = this.filter(result.endpoints, sub);
       if (accepted.length === 0) {

@@ -61,7 +61,8 @@ export class Dialer {
         this.log.debug({ endpoint: endpoint.id, code: error.code, attempt: trace.attempts }, 'attempt failed');
         if (!blames || !req.replayable || trace.attempts > retries) throw error;
         if (strict) throw this.sessionLost(req.session!, sub.key, endpoint, error.code);
-        (avoid ??= []).push(endpoint);
+        avoid ??= [];
+        avoid.push(endpoint);
         lastError = error;
       }
     }

@@ -39,18 +39,20 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], connection:
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower))) continue;
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   return out;
 }
 
 /** Response headers from undici (lower-case keys) minus hop-by-hop ones, in place. */
-export function stripResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+export function stripResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[] | undefined> {
   const connection = headers.connection;
   const named = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
   for (const name of Object.keys(headers)) {
-    if (HOP_BY_HOP.has(name) || (named !== undefined && named.has(name))) delete headers[name];
+    if (HOP_BY_HOP.has(name) || named?.has(name) === true) delete headers[name];
   }
   return headers;
 }

@@ -128,11 +128,18 @@ export class HttpProxyListener extends Server {
     if (err instanceof RequestError) {
       // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
       answer = err;
-      answer.headers = { 'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request', 'X-Swivel-Attempts': '0', ...err.headers };
+      answer.headers = {
+        'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request',
+        'X-Swivel-Attempts': '0',
+        ...err.headers,
+      };
     } else {
       const error = isSwivelError(err) ? err : this.unexpected(err);
       if (error.code === 'client_closed') return;
-      this.logger.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method }, 'request failed');
+      this.logger.debug(
+        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
+        'request failed',
+      );
       answer = answerFor(error, trace.attempts);
     }
     if (socket.destroyed || !socket.writable) return;

@@ -163,4 +163,3 @@ export class SocksProxyListener {
 }
 
 function noop(): void {}
-

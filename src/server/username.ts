@@ -56,23 +56,27 @@ function applyPair(out: UsernameSelection, key: string, value: string): void {
       if (value.length > MAX_SESSION || !isAllIdChars(value)) {
         throw bad(`username pair \`session-${value}\`: a session id is 1-${MAX_SESSION} letters, digits or underscores`);
       }
-      return setOnce(out, 'session', value, 'session');
+      setOnce(out, 'session', value, 'session');
+      return;
     case 'country':
     case 'cc':
       if (value.length !== 2 || !isAllLetters(value)) {
         throw bad(`username pair \`${key}-${value}\`: expected a two-letter country code such as us or de`);
       }
-      return setOnce(out, 'cc', value.toLowerCase(), key);
+      setOnce(out, 'cc', value.toLowerCase(), key);
+      return;
     case 'state':
     case 'city':
       if (value.length > MAX_PLACE || !isAllIdChars(value)) {
         throw bad(`username pair \`${key}-${value}\`: expected a place name with underscores for spaces (new_york)`);
       }
-      return setOnce(out, key, value.toLowerCase().replaceAll('_', ' '), key);
+      setOnce(out, key, value.toLowerCase().replaceAll('_', ' '), key);
+      return;
     case 'ep': {
       const ep = value.toLowerCase();
       if (!ENDPOINT_NETWORKS.includes(ep)) throw bad(`username pair \`ep-${value}\`: expected one of ${ENDPOINT_NETWORKS.join(', ')}`);
-      return setOnce(out, 'ep', ep, 'ep');
+      setOnce(out, 'ep', ep, 'ep');
+      return;
     }
     default:
       throw bad(`unknown username pair key \`${key}\`; known: session, country (cc), state, city, ep`);

@@ -179,5 +179,9 @@ export async function startUpstreamProxy(opts: UpstreamOptions): Promise<SimUpst
     });
   }
 
-  return controls.start(opts, (socket) => parser.emit('connection', socket), () => agent.destroy());
+  return controls.start(
+    opts,
+    (socket) => parser.emit('connection', socket),
+    () => agent.destroy(),
+  );
 }

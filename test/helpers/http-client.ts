@@ -77,7 +77,10 @@ export function proxyRequest(opts: ProxyRequestOptions): Promise<Reply> {
         res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       },
     );
-    const timer = setTimeout(() => fail(new Error(`${opts.method ?? 'GET'} ${opts.url} via :${opts.proxyPort} timed out after ${timeoutMs}ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`${opts.method ?? 'GET'} ${opts.url} via :${opts.proxyPort} timed out after ${timeoutMs}ms`)),
+      timeoutMs,
+    );
     function done(reply: Reply): void {
       clearTimeout(timer);
       resolve(reply);
@@ -92,11 +95,20 @@ export function proxyRequest(opts: ProxyRequestOptions): Promise<Reply> {
   });
 }
 
-export function proxyGet(proxyPort: number, url: string, creds: ProxyCredentials & { headers?: OutgoingHttpHeaders; timeoutMs?: number } = {}): Promise<Reply> {
+export function proxyGet(
+  proxyPort: number,
+  url: string,
+  creds: ProxyCredentials & { headers?: OutgoingHttpHeaders; timeoutMs?: number } = {},
+): Promise<Reply> {
   return proxyRequest({ ...creds, proxyPort, url });
 }
 
-export function proxyPost(proxyPort: number, url: string, body: string, creds: ProxyCredentials & { headers?: OutgoingHttpHeaders; timeoutMs?: number } = {}): Promise<Reply> {
+export function proxyPost(
+  proxyPort: number,
+  url: string,
+  body: string,
+  creds: ProxyCredentials & { headers?: OutgoingHttpHeaders; timeoutMs?: number } = {},
+): Promise<Reply> {
   return proxyRequest({ ...creds, proxyPort, url, method: 'POST', body });
 }
 
@@ -162,7 +174,10 @@ export function connectGetIp(opts: TunnelOptions): Promise<TunnelReply> {
   return new Promise<TunnelReply>((resolve, reject) => {
     let tunnel: Socket | undefined;
     const req = http.request({ host: '127.0.0.1', port: opts.proxyPort, method: 'CONNECT', path: authority, headers, agent: false });
-    const timer = setTimeout(() => fail(new Error(`CONNECT ${authority} via :${opts.proxyPort} timed out after ${timeoutMs}ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`CONNECT ${authority} via :${opts.proxyPort} timed out after ${timeoutMs}ms`)),
+      timeoutMs,
+    );
     function done(reply: TunnelReply): void {
       clearTimeout(timer);
       tunnel?.destroy();
@@ -182,14 +197,23 @@ export function connectGetIp(opts: TunnelOptions): Promise<TunnelReply> {
       if (status !== 200) {
         // After the head, the proxy's own answer carries a Content-Length framed body.
         const length = Number(res.headers['content-length'] ?? NaN);
-        readUntil(socket, head, (raw) => raw.length >= length, (raw) => done({ status, headers: res.headers, body: raw.toString('utf8') }));
+        readUntil(
+          socket,
+          head,
+          (raw) => raw.length >= length,
+          (raw) => done({ status, headers: res.headers, body: raw.toString('utf8') }),
+        );
         return;
       }
       const complete = (raw: Buffer): boolean => parseRawResponse(raw)?.headers['content-length'] !== undefined;
       readUntil(socket, head, complete, (raw) => {
         const inner = parseRawResponse(raw);
         if (inner === undefined) {
-          fail(new Error(`tunnel to ${authority} closed before a whole answer (${raw.length} bytes: ${JSON.stringify(raw.toString('latin1'))})`));
+          fail(
+            new Error(
+              `tunnel to ${authority} closed before a whole answer (${raw.length} bytes: ${JSON.stringify(raw.toString('latin1'))})`,
+            ),
+          );
           return;
         }
         let ip: string | undefined;

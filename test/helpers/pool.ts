@@ -35,6 +35,10 @@ export interface StockedPool {
 /** makePool() with `size` endpoints in the default sub-pool, each living `lifeMs` from now. */
 export function stockedPool(size: number, lifeMs: number): StockedPool {
   const { pool, clock } = makePool();
-  pool.defaultPool.ingest(Array.from({ length: size }, (_, i) => parsed(i + 1)), clock.now(), lifeMs);
+  pool.defaultPool.ingest(
+    Array.from({ length: size }, (_, i) => parsed(i + 1)),
+    clock.now(),
+    lifeMs,
+  );
   return { pool, clock, endpoints: pool.defaultPool.endpoints };
 }

@@ -64,10 +64,16 @@ export function getIpOver(socket: Duplex, host: string, port: number, timeoutMs 
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      if (err !== undefined) return reject(err);
+      if (err !== undefined) {
+        reject(err);
+        return;
+      }
       const text = Buffer.concat(chunks).toString('latin1');
       const split = text.indexOf('\r\n\r\n');
-      if (!text.startsWith('HTTP/1.1 200') || split < 0) return reject(new Error(`unexpected answer: ${JSON.stringify(text.slice(0, 200))}`));
+      if (!text.startsWith('HTTP/1.1 200') || split < 0) {
+        reject(new Error(`unexpected answer: ${JSON.stringify(text.slice(0, 200))}`));
+        return;
+      }
       try {
         resolve((JSON.parse(text.slice(split + 4)) as { ip: string }).ip);
       } catch (parseError) {

@@ -61,7 +61,10 @@ export async function createSwivel(opts: SwivelOptions = {}): Promise<{ sim: Sim
   const sim = await startSim(opts.sim);
   await opts.beforeStart?.(sim);
   const logs = createLogSink();
-  const app = new SwivelApp(configFor(sim, opts.flags), { logger: logs.logger, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
+  const app = new SwivelApp(configFor(sim, opts.flags), {
+    logger: logs.logger,
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+  });
   cleanups.push(() => app.stop());
   return { sim, app, logs };
 }

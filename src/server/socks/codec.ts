@@ -28,12 +28,29 @@ export type DecodeErrorCode = 'bad_version' | 'socks4' | 'bad_frame' | 'bad_atyp
 export type DecodeError = { kind: 'error'; code: DecodeErrorCode; detail: string };
 export type DecodeResult<T> = { kind: 'incomplete' } | { kind: 'ok'; value: T; consumed: number } | DecodeError;
 
-export interface Greeting { methods: Buffer }
-export interface AuthRequest { username: string; password: string }
-export interface SocksAddress { atyp: SocksAddressType; host: string; port: number }
-export interface SocksRequest extends SocksAddress { cmd: SocksCommand }
-export interface SocksReplyFrame extends SocksAddress { rep: number }
-export interface BindAddress { atyp: 1 | 4; host: string; port: number }
+export interface Greeting {
+  methods: Buffer;
+}
+export interface AuthRequest {
+  username: string;
+  password: string;
+}
+export interface SocksAddress {
+  atyp: SocksAddressType;
+  host: string;
+  port: number;
+}
+export interface SocksRequest extends SocksAddress {
+  cmd: SocksCommand;
+}
+export interface SocksReplyFrame extends SocksAddress {
+  rep: number;
+}
+export interface BindAddress {
+  atyp: 1 | 4;
+  host: string;
+  port: number;
+}
 
 const INCOMPLETE: { kind: 'incomplete' } = Object.freeze({ kind: 'incomplete' });
 const fail = (code: DecodeErrorCode, detail: string): DecodeError => ({ kind: 'error', code, detail });
@@ -214,10 +231,12 @@ function decodeAddress(buf: Buffer, at: number): DecodeResult<SocksAddress> {
   } else return fail('bad_atyp', `ATYP ${hex(atyp)}`);
   if (buf.length < end + 2) return INCOMPLETE;
   const host =
-    atyp === AddressType.IPV4 ? `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`
-    : atyp === AddressType.IPV6 ? formatIPv6(buf, start)
-    // §5: "no terminating NUL octet"; latin1 maps each octet to one char, so nothing is lost.
-    : buf.toString('latin1', start, end);
+    atyp === AddressType.IPV4
+      ? `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}`
+      : atyp === AddressType.IPV6
+        ? formatIPv6(buf, start)
+        : // §5: "no terminating NUL octet"; latin1 maps each octet to one char, so nothing is lost.
+          buf.toString('latin1', start, end);
   return { kind: 'ok', value: { atyp, host, port: buf.readUInt16BE(end) }, consumed: end + 2 };
 }
 
@@ -234,7 +253,10 @@ function hostToAddress(host: string): { atyp: SocksAddressType; addr: Buffer } {
   const name = Buffer.from(host, 'latin1');
   // A round trip that changes the string means a char above U+00FF, which latin1 would mangle.
   if (name.length < 1 || name.length > 255 || name.toString('latin1') !== host) {
-    throw new SwivelError('bad_request', `a SOCKS5 domain must be 1..255 latin1 bytes, got \`${host.slice(0, 64)}\` (${host.length} chars)`);
+    throw new SwivelError(
+      'bad_request',
+      `a SOCKS5 domain must be 1..255 latin1 bytes, got \`${host.slice(0, 64)}\` (${host.length} chars)`,
+    );
   }
   return { atyp: AddressType.DOMAIN, addr: Buffer.concat([Buffer.from([name.length]), name]) };
 }
@@ -283,8 +305,8 @@ export function parseIPv6(text: string): Buffer | null {
   // Without `::` all 8 groups are spelled out; with it, `::` stands for at least one zero group.
   if (gap < 0 ? count !== 8 : count > 7) return null;
   const out = Buffer.alloc(16);
-  head.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  tail.forEach((g, i) => out.writeUInt16BE(g, (8 - tail.length + i) * 2));
+  for (let i = 0; i < head.length; i++) out.writeUInt16BE(head[i]!, i * 2);
+  for (let i = 0; i < tail.length; i++) out.writeUInt16BE(tail[i]!, (8 - tail.length + i) * 2);
   return out;
 }
 
@@ -320,12 +342,22 @@ export function formatIPv6(buf: Buffer, at = 0): string {
   let bestAt = -1;
   let bestLen = 1; // a run must beat 1 to be compressed (§4.2.2)
   for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; } // strictly longer: first run wins ties (§4.2.3)
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    } // strictly longer: first run wins ties (§4.2.3)
     i = j;
   }
-  const text = (from: number, to: number): string => g.slice(from, to).map((n) => n.toString(16)).join(':');
+  const text = (from: number, to: number): string =>
+    g
+      .slice(from, to)
+      .map((n) => n.toString(16))
+      .join(':');
   return bestAt < 0 ? text(0, 8) : `${text(0, bestAt)}::${text(bestAt + bestLen, 8)}`;
 }

@@ -108,7 +108,10 @@ export class SocksNegotiation {
     const head = this.#pending;
     this.#pending = EMPTY;
     this.#state = 'established';
-    return [{ type: 'write', data: encodeReply(SocksReply.SUCCEEDED, bind) }, { type: 'pipe', head }];
+    return [
+      { type: 'write', data: encodeReply(SocksReply.SUCCEEDED, bind) },
+      { type: 'pipe', head },
+    ];
   }
 
   /** The tunnel could not be opened; `rep` is the RFC 1928 §6 code (see ERRORS[code].socks). */

@@ -66,9 +66,13 @@ export function runHandshake(endpoint: Endpoint, timeouts: TunnelTimeouts, proto
 
     const onTimeout = (): void =>
       finish(
-        new SwivelError('upstream_timeout', connected ? 'upstream proxy did not answer in time' : 'timed out connecting to upstream proxy', {
-          details: { ...details, phase: connected ? 'response' : 'connect' },
-        }),
+        new SwivelError(
+          'upstream_timeout',
+          connected ? 'upstream proxy did not answer in time' : 'timed out connecting to upstream proxy',
+          {
+            details: { ...details, phase: connected ? 'response' : 'connect' },
+          },
+        ),
       );
     let timer = setTimeout(onTimeout, timeouts.connectTimeoutMs);
 
@@ -84,8 +88,14 @@ export function runHandshake(endpoint: Endpoint, timeouts: TunnelTimeouts, proto
       for (;;) {
         const r = protocol.step(received, socket);
         if (r.kind === 'more') break;
-        if (r.kind === 'failed') return finish(r.error);
-        if (r.kind === 'established') return finish(undefined, received.subarray(r.consumed));
+        if (r.kind === 'failed') {
+          finish(r.error);
+          return;
+        }
+        if (r.kind === 'established') {
+          finish(undefined, received.subarray(r.consumed));
+          return;
+        }
         received = received.subarray(r.consumed);
       }
       if (received.length > protocol.maxReplyBytes) {

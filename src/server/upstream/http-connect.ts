@@ -38,10 +38,14 @@ export function connectReplyStep(received: Buffer, endpointId: string): StepResu
   const lineEnd = received.indexOf('\r\n');
   const status = parseStatusLine(received.toString('latin1', 0, lineEnd));
   const details = { endpoint: endpointId, status };
-  if (status === -1) return { kind: 'failed', error: new SwivelError('upstream_protocol', 'upstream proxy sent a malformed CONNECT reply', { details }) };
+  if (status === -1)
+    return { kind: 'failed', error: new SwivelError('upstream_protocol', 'upstream proxy sent a malformed CONNECT reply', { details }) };
   if (status >= 200 && status < 300) return { kind: 'established', consumed: end + 4 };
   if (status === 407 || status === 401) {
-    return { kind: 'failed', error: new SwivelError('upstream_auth_failed', `upstream proxy refused our credentials (${status})`, { details }) };
+    return {
+      kind: 'failed',
+      error: new SwivelError('upstream_auth_failed', `upstream proxy refused our credentials (${status})`, { details }),
+    };
   }
   return { kind: 'failed', error: new SwivelError('upstream_rejected', `upstream proxy answered CONNECT with ${status}`, { details }) };
 }

@@ -49,7 +49,10 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
         } else if (r.value.method === Method.NO_AUTH) {
           sendRequest(socket);
         } else {
-          return { kind: 'failed', error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy accepted none of our methods', { details }) };
+          return {
+            kind: 'failed',
+            error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy accepted none of our methods', { details }),
+          };
         }
         return { kind: 'next', consumed: r.consumed };
       }
@@ -57,7 +60,11 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
         const r = decodeAuthReply(received);
         if (r.kind === 'incomplete') return { kind: 'more' };
         if (r.kind === 'error') return protocolError('authentication reply');
-        if (!r.value.ok) return { kind: 'failed', error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy refused our credentials', { details }) };
+        if (!r.value.ok)
+          return {
+            kind: 'failed',
+            error: new SwivelError('upstream_auth_failed', 'upstream SOCKS5 proxy refused our credentials', { details }),
+          };
         sendRequest(socket);
         return { kind: 'next', consumed: r.consumed };
       }
@@ -67,7 +74,9 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
       if (r.value.rep !== 0) {
         return {
           kind: 'failed',
-          error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${r.value.rep}`, { details: { ...details, rep: r.value.rep } }),
+          error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${r.value.rep}`, {
+            details: { ...details, rep: r.value.rep },
+          }),
         };
       }
       return { kind: 'established', consumed: r.consumed };

@@ -30,7 +30,13 @@ export function createTunnelForwarder(options: TunnelForwardOptions): Forwarder 
   };
 }
 
-function requestOverTunnel(req: IncomingMessage, url: URL, tunnel: Tunnel, responseTimeoutMs: number, signal?: AbortSignal): Promise<UpstreamAnswer> {
+function requestOverTunnel(
+  req: IncomingMessage,
+  url: URL,
+  tunnel: Tunnel,
+  responseTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<UpstreamAnswer> {
   return new Promise<UpstreamAnswer>((resolve, reject) => {
     const headers = forwardRequestHeaders(req.rawHeaders, req.headers.connection);
     headers.push('connection', 'close');
