@@ -44,6 +44,7 @@ export class UpstreamControls {
    */
   async start(opts: UpstreamOptions, serve: (socket: Socket) => void, release: () => void = () => {}): Promise<SimUpstream> {
     // The upstream returned below is a plain object; its getters and methods reach this instance through `controls`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the plain object's getters need this instance
     const controls = this;
     const host = opts.host ?? '127.0.0.1';
     const onAccept = (socket: Socket): void => {

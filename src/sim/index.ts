@@ -13,13 +13,7 @@ export type { EchoTarget, EchoTargetOptions, EchoReply } from './target.js';
 export { startUpstreamProxy } from './upstream.js';
 export type { SimUpstream, UpstreamAuth, UpstreamMode, UpstreamModeOptions, UpstreamOptions } from './upstream.js';
 export { startProviderSim } from './provider.js';
-export type {
-  ExtractCall,
-  ProviderBehavior,
-  ProviderBehaviorOptions,
-  ProviderSim,
-  ProviderSimOptions,
-} from './provider.js';
+export type { ExtractCall, ProviderBehavior, ProviderBehaviorOptions, ProviderSim, ProviderSimOptions } from './provider.js';
 
 export interface SimulationOptions {
   /** Number of upstream nodes. Default 8, at most {@link MAX_SIM_UPSTREAMS}. */

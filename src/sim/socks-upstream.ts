@@ -147,8 +147,8 @@ function replyForErrno(errno: string | undefined): number {
     case 'EAI_AGAIN':
     case 'EHOSTUNREACH':
       return SocksReply.HOST_UNREACHABLE;
+    // EAFNOSUPPORT/EINVAL: an IPv6 target from an IPv4 localAddress, no route between the families.
     case 'ENETUNREACH':
-    // An IPv6 target from an IPv4 localAddress: there is no route between the two families.
     case 'EAFNOSUPPORT':
     case 'EINVAL':
       return SocksReply.NETWORK_UNREACHABLE;

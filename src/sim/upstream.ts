@@ -27,14 +27,7 @@ import { answerRaw, openTunnel } from './tunnel.js';
  * - `reject-connect`: CONNECT gets 403, plain requests are served.
  */
 export type UpstreamMode =
-  | 'ok'
-  | 'refuse'
-  | 'reset-before-headers'
-  | 'reset-after-headers'
-  | 'auth-407'
-  | 'silent'
-  | 'slow-start'
-  | 'reject-connect';
+  'ok' | 'refuse' | 'reset-before-headers' | 'reset-after-headers' | 'auth-407' | 'silent' | 'slow-start' | 'reject-connect';
 
 export interface UpstreamModeOptions {
   /** For `slow-start`: how long each request waits before it is handled. Default 2000. */

@@ -341,7 +341,7 @@ export function formatIPv6(buf: Buffer, at = 0): string {
   }
   let bestAt = -1;
   let bestLen = 1; // a run must beat 1 to be compressed (§4.2.2)
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
