@@ -3,6 +3,7 @@
  * echo target, with the simulated provider feeding the pool. The echo target's `GET /ip` tells
  * which upstream carried a request (each sends from its own 127.0.0.(10+i)).
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSwivelError } from '../src/errors.js';
 import type { EchoReply } from '../src/sim/index.js';
@@ -164,6 +165,24 @@ describe('forwarding', () => {
     expect(echo).toMatchObject({ method: 'POST', path: '/submit?q=1', body });
     expect(echo.headers['content-type']).toBe('application/json');
     expect(echo.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+  });
+
+  it('answers a request it cannot parse with a coded one-line 400 and closes', async () => {
+    const h = await startSwivel();
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(h.port, '127.0.0.1', () => socket.write('GARBAGE\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.setTimeout(3000, () => socket.destroy(new Error('no answer')));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw.toLowerCase()).toContain('x-swivel-error: bad_request');
+    expect(raw.toLowerCase()).toContain('connection: close');
+    expect(raw.endsWith('malformed HTTP request\n')).toBe(true);
+    expect(h.sim.target.requests).toBe(0);
   });
 });
 

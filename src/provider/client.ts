@@ -70,10 +70,8 @@ export class ProviderClient implements EndpointSource {
         endpoints: result.endpoints.length,
         malformed: result.malformed,
       };
+      // Malformed entries are warned about once per extraction by the refresher, which knows the sub-pool.
       this.#log.debug(fields, 'extraction done');
-      if (result.malformed > 0) {
-        this.#log.warn({ ...fields, firstMalformed: result.firstMalformed }, 'skipped malformed endpoint entries');
-      }
       return result;
     } catch (err) {
       throw this.#scrub(err);

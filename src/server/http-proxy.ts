@@ -57,6 +57,12 @@ export class HttpProxyListener extends Server {
     this.prepareRequestFunction = (o) => this.authorize(o);
   }
 
+  /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
+  override onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+    if (err.code === 'ECONNRESET' || !socket.writable) return;
+    this.sendSocketResponse(socket, 400, { 'X-Swivel-Error': 'bad_request', 'X-Swivel-Attempts': '0' }, 'malformed HTTP request\n');
+  }
+
   /** Authentication and selection, from the Proxy-Authorization username (and password). */
   private authorize({ username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
     const auth = this.opts.auth;
