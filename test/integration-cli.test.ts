@@ -141,8 +141,10 @@ describe('swivel CLI', () => {
       '0',
     ]);
     expect(r.code).toBe(2);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('swivel:'));
+    // One line in all: no JSON log line about the failed extraction besides the sentence.
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^swivel: /);
     expect(lines[0]).toMatch(/app.key/i);
     expect(r.stderr).not.toContain(wrongKey);
     expect(r.stdout).not.toContain(wrongKey);

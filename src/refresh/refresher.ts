@@ -97,12 +97,15 @@ export class Refresher implements Supplier {
     return this.states.get(sub)?.lastError;
   }
 
-  /** One extraction now, bypassing back-off; rejects with the failure (used at start-up). */
+  /**
+   * One extraction now, bypassing back-off; rejects with the failure (used at start-up). The caller
+   * reports that failure, so it is not logged here: a bad key reads as one line, not two.
+   */
   async refreshNow(sub: SubPool): Promise<void> {
     const st = this.state(sub);
     // Join a demand already in flight rather than calling the API twice for one sub-pool.
     if (st.inflight !== undefined) await st.inflight;
-    else await this.queue.add(() => this.attempt(sub, st));
+    else await this.queue.add(() => this.attempt(sub, st, false));
     if (st.lastError !== undefined) throw st.lastError;
   }
 
@@ -140,7 +143,7 @@ export class Refresher implements Supplier {
     return st;
   }
 
-  private async attempt(sub: SubPool, st: RefreshState): Promise<void> {
+  private async attempt(sub: SubPool, st: RefreshState, logFailure = true): Promise<void> {
     if (this.abort.signal.aborted) return;
     this.calls++;
     const { cc, state, city, ep } = sub.geo;
@@ -168,7 +171,7 @@ export class Refresher implements Supplier {
       this.log.debug({ pool: sub.key, added, renewed, size: sub.size }, 'extracted');
     } catch (err) {
       if (this.abort.signal.aborted) return;
-      this.onFailure(sub, st, err);
+      this.onFailure(sub, st, err, logFailure);
     }
   }
 
@@ -190,12 +193,13 @@ export class Refresher implements Supplier {
     return kept;
   }
 
-  private onFailure(sub: SubPool, st: RefreshState, err: unknown): void {
+  private onFailure(sub: SubPool, st: RefreshState, err: unknown, log: boolean): void {
     const error = isSwivelError(err) ? err : new SwivelError('internal', 'extraction failed unexpectedly', { cause: err });
     st.failures++;
     st.lastError = error;
     const retryInMs = backoffDelay(st.failures, this.backoff, this.random);
     st.nextAttemptAt = this.options.clock.now() + retryInMs;
+    if (!log) return;
     const fields = { pool: sub.key, code: error.code, reason: error.message, retryInMs, usable: sub.usableAt(this.options.clock.now()) };
     if (!st.failing) this.log.warn(fields, 'extraction failing; serving unexpired endpoints and backing off');
     else this.log.debug({ ...fields, failures: st.failures }, 'extraction still failing');
