@@ -213,11 +213,14 @@ export class SwivelApp {
     };
   }
 
-  /** Stop listening, close every connection, stop timers. Safe to call twice. */
-  async stop(): Promise<void> {
+  /**
+   * Stop listening, let what is in flight finish for up to `drainMs` (0: cut at once), close every
+   * connection, stop timers. Safe to call twice.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    await Promise.allSettled([this.http.drain(drainMs), this.socks?.close(drainMs)]);
     this.refresher.stop();
     this.prober.stop();
-    await Promise.allSettled([this.http.close(true), this.socks?.close()]);
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     if (this.started) this.log.info('swivel stopped');
     this.started = false;

@@ -57,7 +57,7 @@ describe('loadConfig defaults', () => {
       idleDropMs: 600_000,
       strictSessions: false,
     });
-    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080, socksPort: 1080, adminPort: 0, auth: undefined });
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080, socksPort: 1080, adminPort: 0, drainTimeoutMs: 5000, auth: undefined });
     expect(c.upstream).toEqual({
       protocol: 'http',
       connectTimeoutMs: 5_000,

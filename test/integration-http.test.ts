@@ -239,3 +239,38 @@ describe('pool upkeep', () => {
     expect(app.http.server.listening).toBe(false);
   });
 });
+
+describe('stopping', () => {
+  it('lets a request in flight finish within the drain timeout, and refuses new connections meanwhile', async () => {
+    const h = await startSwivel();
+    await Promise.all(h.sim.upstreams.map((u) => u.setMode('slow-start', { delayMs: 300 })));
+    const inFlight = proxyGet(h.port, h.ipUrl, { timeoutMs: 5000 });
+    // Wait until the request has reached an upstream, then stop with room to drain.
+    while (h.sim.upstreams.every((u) => u.requests === 0)) await sleep(10);
+    const stopping = h.app.stop(3000);
+    const refused = await proxyGet(h.port, h.ipUrl, { timeoutMs: 1000 }).then(
+      () => false,
+      () => true,
+    );
+    expect(refused).toBe(true);
+    const reply = await inFlight;
+    expect(reply.status).toBe(200);
+    await stopping;
+  });
+
+  it('cuts a tunnel that outlives the drain timeout', async () => {
+    const h = await startSwivel();
+    const socket = net.connect(h.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    socket.write(`CONNECT 127.0.0.1:${h.sim.target.port} HTTP/1.1\r\nHost: 127.0.0.1:${h.sim.target.port}\r\n\r\n`);
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    await h.app.stop(100);
+    await closed;
+    expect(socket.destroyed).toBe(true);
+  });
+});

@@ -139,3 +139,10 @@ describe('username trailing dash', () => {
     expect(() => parseUsername('alice-', 'alice')).toThrow(expect.objectContaining({ code: 'bad_selector' }));
   });
 });
+
+describe('drain-timeout', () => {
+  it('accepts 0 (cut at once) where other durations must be positive', () => {
+    expect(loadConfig({ 'drain-timeout': '0' }, {}).listen.drainTimeoutMs).toBe(0);
+    expect(configError(() => loadConfig({ 'session-ttl': '0' }, {})).code).toBe('config_invalid');
+  });
+});

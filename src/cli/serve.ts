@@ -32,7 +32,7 @@ function stopOnSignal(app: SwivelApp, log: Logger): { stopped: Promise<ExitCode>
       dispose();
       // A second signal while draining exits at once.
       process.once('SIGINT', () => process.exit(EXIT.OK));
-      void app.stop().then(() => resolve(EXIT.OK));
+      void app.stop(app.config.listen.drainTimeoutMs).then(() => resolve(EXIT.OK));
     };
   });
   const dispose = (): void => {

@@ -61,7 +61,8 @@ function parseValue(name: OptionName, raw: Raw): unknown {
       return parseInteger(raw, spec);
     case 'duration': {
       const ms = typeof raw.value === 'number' ? raw.value : parseDuration(String(raw.value));
-      if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      // Durations are positive unless the option says 0 means something (drain-timeout: at once).
+      if (ms === undefined || !Number.isFinite(ms) || ms < (spec.min ?? 1)) {
         fail(`Expected \`${raw.source}\` to be a duration such as 500ms, 30s, 5m or 1h, got ${describeValue(raw.value)}`);
       }
       return ms;
@@ -208,6 +209,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       port: listenPort,
       socksPort,
       adminPort,
+      drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),
     },
     upstream: {

@@ -112,6 +112,13 @@ export const OPTIONS = {
   port: { kind: 'int', group: 'Listeners', describe: 'HTTP/CONNECT proxy port', default: 8080, min: 0, max: 65535 },
   'socks-port': { kind: 'int', group: 'Listeners', describe: 'SOCKS5 port (0 = off)', default: 1080, min: 0, max: 65535 },
   'admin-port': { kind: 'int', group: 'Listeners', describe: 'Admin/metrics port (0 = off)', default: 0, min: 0, max: 65535 },
+  'drain-timeout': {
+    kind: 'duration',
+    group: 'Listeners',
+    describe: 'On SIGTERM/SIGINT, let requests and tunnels in flight finish for this long, then close them (0 = at once)',
+    default: '5s',
+    min: 0,
+  },
   auth: {
     kind: 'credentials',
     group: 'Listeners',

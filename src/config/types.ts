@@ -54,6 +54,8 @@ export interface ListenConfig {
   socksPort: number;
   /** 0 = off. */
   adminPort: number;
+  /** How long a stop waits for requests and tunnels in flight. */
+  drainTimeoutMs: number;
   auth?: { username: string; password: string };
 }
 

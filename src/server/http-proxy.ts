@@ -57,6 +57,20 @@ export class HttpProxyListener extends Server {
     this.prepareRequestFunction = (o) => this.authorize(o);
   }
 
+  /**
+   * Stop accepting, let requests and tunnels in flight finish for up to `drainMs`, then cut what is
+   * left. Idle keep-alive connections are closed at once (node:http does that on close()).
+   */
+  async drain(drainMs: number): Promise<void> {
+    if (drainMs <= 0) return this.close(true);
+    const timer = setTimeout(() => this.closeConnections(), drainMs);
+    try {
+      await this.close(false);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
   override onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
     if (err.code === 'ECONNRESET' || !socket.writable) return;

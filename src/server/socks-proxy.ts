@@ -54,10 +54,17 @@ export class SocksProxyListener {
     });
   }
 
-  /** Stop accepting and destroy every open connection. */
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  /** Stop accepting; let open tunnels finish for up to `drainMs`, then destroy what is left. */
+  close(drainMs = 0): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (drainMs <= 0) {
+      for (const s of this.sockets) s.destroy();
+      return closed;
+    }
+    const timer = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, drainMs);
+    return closed.finally(() => clearTimeout(timer));
   }
 
   private onConnection(socket: net.Socket): void {
