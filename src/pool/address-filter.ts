@@ -24,10 +24,8 @@ const NUMERIC_HOST = /^[0-9a-fx.]+$/i;
  * Canonical text of an IP literal in any spelling the resolver would accept, or the host unchanged.
  * The WHATWG URL parser applies the same inet_aton rules as the resolver, so we let it decide.
  */
-function canonicalIp(host: string): string {
-  if (net.isIP(host) === 4) return host;
-  const v6 = net.isIP(host) === 6;
-  if (!v6 && !NUMERIC_HOST.test(host)) return host;
+function canonicalIp(host: string, family: number): string {
+  const v6 = family === 6;
   try {
     const hostname = new URL(`http://${v6 ? `[${host}]` : host}/`).hostname;
     return v6 ? hostname.slice(1, -1) : hostname;
@@ -51,9 +49,14 @@ function mappedIpv4(v6: string): string | undefined {
 
 /** Why `host` is not a public address, or undefined when it is (or is a host name). */
 export function nonRoutableReason(host: string): string | undefined {
-  const lower = canonicalIp(host.toLowerCase());
+  let lower = host.toLowerCase();
+  let family = net.isIP(lower);
+  // Dotted-quad IPv4, the usual answer, is already canonical; other IP spellings are rewritten.
+  if (family === 6 || (family === 0 && NUMERIC_HOST.test(lower))) {
+    lower = canonicalIp(lower, family);
+    family = net.isIP(lower);
+  }
   if (lower === 'localhost' || lower.endsWith('.localhost')) return 'loopback';
-  const family = net.isIP(lower);
   if (family === 4) {
     const dot1 = lower.indexOf('.');
     const dot2 = lower.indexOf('.', dot1 + 1);

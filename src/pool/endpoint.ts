@@ -33,12 +33,13 @@ export class Endpoint {
   /** Set when the pool drops it; a retired endpoint is never handed out again. */
   retired = false;
 
-  constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number) {
+  /** `id` may be passed when the caller already built it (the ingest loop looks it up first). */
+  constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number, id = endpointId(parsed.host, parsed.port)) {
     this.host = parsed.host;
     this.port = parsed.port;
     this.username = parsed.username;
     this.password = parsed.password;
-    this.id = endpointId(parsed.host, parsed.port);
+    this.id = id;
     this.poolKey = poolKey;
     this.extractedAt = extractedAt;
     this.expiresAt = expiresAt;

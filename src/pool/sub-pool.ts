@@ -4,7 +4,7 @@
  * entry already there instead of appearing twice.
  */
 import type { ParsedEndpoint } from '../provider/types.js';
-import { Endpoint, isUsable } from './endpoint.js';
+import { Endpoint, endpointId, isUsable } from './endpoint.js';
 import type { GeoSelection } from './geo-key.js';
 import type { SelectStrategy } from './strategies/index.js';
 
@@ -65,14 +65,17 @@ export class SubPool {
     let renewed = 0;
     for (let i = 0; i < parsed.length; i++) {
       const p = parsed[i]!;
-      const fresh = new Endpoint(p, this.key, now, expiresAt);
-      const existing = this.byId.get(fresh.id);
+      // Look the id up before building an Endpoint: renewals (the common case on a steady pool)
+      // then cost one string and no object.
+      const id = endpointId(p.host, p.port);
+      const existing = this.byId.get(id);
       if (existing !== undefined && !existing.retired) {
         if (existing.expiresAt < expiresAt) existing.expiresAt = expiresAt;
         renewed++;
         continue;
       }
-      this.byId.set(fresh.id, fresh);
+      const fresh = new Endpoint(p, this.key, now, expiresAt, id);
+      this.byId.set(id, fresh);
       this.endpoints.push(fresh);
       added++;
     }

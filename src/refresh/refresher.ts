@@ -175,22 +175,22 @@ export class Refresher implements Supplier {
     }
   }
 
+  /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */
   private filter(endpoints: ParsedEndpoint[], sub: SubPool): ParsedEndpoint[] {
     const reject = this.options.reject;
     if (reject === undefined) return endpoints;
-    let rejected = 0;
     let example: string | undefined;
-    const kept: ParsedEndpoint[] = [];
-    for (const e of endpoints) {
+    let w = 0;
+    for (let r = 0; r < endpoints.length; r++) {
+      const e = endpoints[r]!;
       const reason = reject(e);
-      if (reason === undefined) kept.push(e);
-      else {
-        rejected++;
-        example ??= reason;
-      }
+      if (reason === undefined) endpoints[w++] = e;
+      else example ??= reason;
     }
+    const rejected = endpoints.length - w;
+    endpoints.length = w;
     if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
-    return kept;
+    return endpoints;
   }
 
   private onFailure(sub: SubPool, st: RefreshState, err: unknown, log: boolean): void {
