@@ -1,6 +1,7 @@
 /**
- * Durations on the command line read like `500ms`, `30s`, `5m`, `1h` or a bare number of
- * milliseconds. Parsed once at the edge; everything inside works in milliseconds (`...Ms` names).
+ * Durations on the command line read like `500ms`, `30s`, `5m`, `1h`. This parser also takes a bare
+ * number as milliseconds; config/load.ts refuses bare non-zero numbers from users, whose `10` means
+ * seconds as often as not. Parsed once at the edge; everything inside works in ms (`...Ms` names).
  */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 

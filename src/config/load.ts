@@ -60,7 +60,12 @@ function parseValue(name: OptionName, raw: Raw): unknown {
     case 'int':
       return parseInteger(raw, spec);
     case 'duration': {
-      const ms = typeof raw.value === 'number' ? raw.value : parseDuration(String(raw.value));
+      const text = String(raw.value).trim();
+      // `--api-timeout 10` most likely means seconds; reading it as 10 ms would fail every call.
+      if (/^\d+(\.\d+)?$/.test(text) && Number(text) !== 0) {
+        fail(`\`${raw.source}\` needs a unit: \`${text}s\` or \`${text}ms\` (durations read 500ms, 30s, 5m, 1h)`);
+      }
+      const ms = parseDuration(text);
       // Durations are positive unless the option says 0 means something (drain-timeout: at once).
       if (ms === undefined || !Number.isFinite(ms) || ms < (spec.min ?? 1)) {
         fail(`Expected \`${raw.source}\` to be a duration such as 500ms, 30s, 5m or 1h, got ${describeValue(raw.value)}`);
