@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OPTIONS, envName } from '../src/config/options.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
 import { startSim, stopAll } from './helpers/swivel.js';
 
@@ -124,22 +125,28 @@ function waitForLine(r: Run, pattern: RegExp, timeoutMs = RUN_TIMEOUT_MS): Promi
 
 const STACK_FRAME = /^\s+at /m;
 
+/** `serve` against the simulator on ephemeral ports, with extra flags after. */
+function serveArgs(sim: { apiBase: string; appKey: string }, ...extra: string[]): string[] {
+  return [
+    'serve',
+    '--port',
+    '0',
+    '--socks-port',
+    '0',
+    '--api-base',
+    sim.apiBase,
+    '--app-key',
+    sim.appKey,
+    '--allow-private-endpoints',
+    ...extra,
+  ];
+}
+
 describe('swivel CLI', () => {
   it('serve with a key the provider rejects: exit 2, one plain stderr line, no key, no stack', async () => {
     const sim = await startSim({ upstreams: 2 });
     const wrongKey = 'wrong-K3Y-0123456789abcdef';
-    const r = await run([
-      'serve',
-      '--api-base',
-      sim.apiBase,
-      '--app-key',
-      wrongKey,
-      '--allow-private-endpoints',
-      '--port',
-      '0',
-      '--socks-port',
-      '0',
-    ]);
+    const r = await run(serveArgs({ apiBase: sim.apiBase, appKey: wrongKey }));
     expect(r.code).toBe(2);
     // One line in all: no JSON log line about the failed extraction besides the sentence.
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -184,6 +191,15 @@ describe('swivel CLI', () => {
     expect(json.stdout + json.stderr).not.toContain(sim.appKey);
   });
 
+  it('--help documents every option with its environment variable', async () => {
+    const r = await run(['serve', '--help']);
+    expect(r.code).toBe(0);
+    for (const name of Object.keys(OPTIONS)) {
+      expect(r.stdout, name).toContain(`--${name}`);
+      expect(r.stdout, name).toContain(envName(name));
+    }
+  });
+
   it('demo --once exits 0 and prints a curl -x line', async () => {
     const r = await run(['demo', '--once', '--port', '0', '--socks-port', '0']);
     expect(r.code, r.stderr).toBe(0);
@@ -192,20 +208,7 @@ describe('swivel CLI', () => {
 
   it('serve on 0.0.0.0 without --auth warns, serves, and exits 0 on SIGTERM', async () => {
     const sim = await startSim({ upstreams: 2 });
-    const r = start([
-      'serve',
-      '--host',
-      '0.0.0.0',
-      '--port',
-      '0',
-      '--socks-port',
-      '0',
-      '--api-base',
-      sim.apiBase,
-      '--app-key',
-      sim.appKey,
-      '--allow-private-endpoints',
-    ]);
+    const r = start(serveArgs(sim, '--host', '0.0.0.0'));
     const line = await waitForLine(r, /listening/);
     const port = Number(/^swivel listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(line)?.[1]);
     expect(port, line).toBeGreaterThan(0);
@@ -220,18 +223,7 @@ describe('swivel CLI', () => {
 
   it('exits 0 on a SIGTERM sent the instant the listening line appears', async () => {
     const sim = await startSim({ upstreams: 2 });
-    const r = start([
-      'serve',
-      '--port',
-      '0',
-      '--socks-port',
-      '0',
-      '--api-base',
-      sim.apiBase,
-      '--app-key',
-      sim.appKey,
-      '--allow-private-endpoints',
-    ]);
+    const r = start(serveArgs(sim));
     await waitForLine(r, /listening/);
     r.child.kill('SIGTERM');
     expect(await r.exited).toEqual({ code: 0, signal: null });
