@@ -10,7 +10,6 @@ import { PassiveHealth } from './health/passive.js';
 import { Prober } from './health/prober.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createAddressFilter } from './pool/address-filter.js';
-import type { Endpoint } from './pool/endpoint.js';
 import { describeGeo, type GeoSelection } from './pool/geo-key.js';
 import { EndpointPool } from './pool/pool.js';
 import { ProviderClient } from './provider/client.js';
@@ -20,11 +19,9 @@ import { Refresher } from './refresh/refresher.js';
 import { Dialer } from './server/dialer.js';
 import { HttpProxyListener } from './server/http-proxy.js';
 import { SocksProxyListener } from './server/socks-proxy.js';
-import type { Tunnel } from './server/upstream/handshake.js';
-import { openHttpTunnel } from './server/upstream/http-connect.js';
-import { openSocksTunnel } from './server/upstream/socks-connect.js';
-import { createHttpProxyForwarder } from './server/upstream/http-forward.js';
-import { createTunnelForwarder } from './server/upstream/tunnel-forward.js';
+import { createTunnelOpener } from './upstream/opener.js';
+import { createHttpProxyForwarder } from './upstream/http-forward.js';
+import { createTunnelForwarder } from './upstream/tunnel-forward.js';
 
 export interface AppDependencies {
   logger?: Logger;
@@ -122,8 +119,7 @@ export class SwivelApp {
       reject: createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() }),
     });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
-    const openTunnel = (endpoint: Endpoint, host: string, port: number): Promise<Tunnel> =>
-      (up.protocol === 'socks5' ? openSocksTunnel : openHttpTunnel)(endpoint, host, port, up);
+    const openTunnel = createTunnelOpener(up.protocol, up);
     this.prober = new Prober({
       pool: this.pool,
       health: this.health,
@@ -132,7 +128,6 @@ export class SwivelApp {
       probeUrl: config.health.probeUrl,
       probeIdleMs: config.health.probeIdleMs,
       concurrency: config.health.probeConcurrency,
-      timeouts: up,
       logger,
     });
     const dialer = new Dialer({

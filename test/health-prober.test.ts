@@ -4,7 +4,7 @@ import { SwivelError } from '../src/errors.js';
 import { PassiveHealth } from '../src/health/passive.js';
 import { Prober, type ProberOptions } from '../src/health/prober.js';
 import type { Endpoint } from '../src/pool/endpoint.js';
-import type { Tunnel } from '../src/server/upstream/handshake.js';
+import type { Tunnel } from '../src/upstream/types.js';
 import { stockedPool } from './helpers/pool.js';
 
 const PROBE_IDLE = 120_000;
@@ -46,7 +46,6 @@ function setup(options: Partial<ProberOptions> = {}, size = 4) {
     probeUrl: 'http://probe.example:8081/ok',
     probeIdleMs: PROBE_IDLE,
     concurrency: 2,
-    timeouts: { connectTimeoutMs: 1_000, responseTimeoutMs: 1_000 },
     ...options,
   });
   return { clock, pool, health, prober, ...tunnels, endpoints };

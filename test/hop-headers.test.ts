@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { forwardRequestHeaders, stripResponseHeaders } from '../src/server/hop-headers.js';
+import { forwardRequestHeaders, stripResponseHeaders } from '../src/protocol/hop-headers.js';
 
 describe('forwardRequestHeaders', () => {
   it('keeps end-to-end headers with their order, case and duplicates', () => {

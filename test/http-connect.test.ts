@@ -4,7 +4,8 @@ import { afterEach, describe, it, expect } from 'vitest';
 import { SwivelError } from '../src/errors.js';
 import { Endpoint } from '../src/pool/endpoint.js';
 import type { ParsedEndpoint } from '../src/provider/types.js';
-import { authority, connectReplyStep, openHttpTunnel, parseStatusLine, type TunnelTimeouts } from '../src/server/upstream/http-connect.js';
+import { authority, connectReplyStep, openHttpTunnel, parseStatusLine } from '../src/upstream/http-connect.js';
+import type { TunnelTimeouts } from '../src/upstream/types.js';
 
 const TIMEOUTS: TunnelTimeouts = { connectTimeoutMs: 1_000, responseTimeoutMs: 1_000 };
 

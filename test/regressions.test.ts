@@ -1,7 +1,6 @@
 // Regression tests for bugs found in review, one per bug, each failing on the old code.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import { formatDuration } from '../src/config/duration.js';
 import { loadConfig } from '../src/config/load.js';
 import { isSwivelError } from '../src/errors.js';
 import { createAddressFilter, nonRoutableReason } from '../src/pool/address-filter.js';
@@ -10,7 +9,7 @@ import { SessionTable } from '../src/pool/sessions.js';
 import { LeastUsedStrategy } from '../src/pool/strategies/least-used.js';
 import { SubPool } from '../src/pool/sub-pool.js';
 import { RoundRobinStrategy } from '../src/pool/strategies/round-robin.js';
-import { parseStatusLine } from '../src/server/upstream/http-connect.js';
+import { parseStatusLine } from '../src/upstream/http-connect.js';
 import { parseSelectionPairs, parseUsername } from '../src/server/username.js';
 
 function ep(n: number, uses = 0): Endpoint {
@@ -96,16 +95,6 @@ describe('address filter sees through other spellings of loopback and private ad
     const filter = createAddressFilter({ allowPrivate: true, ownPorts: [8080] });
     expect(filter({ host, port: 8080 })).toContain('own listener');
     expect(filter({ host, port: 9000 })).toBeUndefined();
-  });
-});
-
-describe('formatDuration carries rounded seconds into minutes', () => {
-  it.each([
-    [119_500, '2m'],
-    [119_999, '2m'],
-    [90_000, '1m30s'],
-  ])('%i ms reads %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
   });
 });
 

@@ -19,7 +19,7 @@ import {
   parseIPv4,
   parseIPv6,
   type DecodeResult,
-} from '../src/server/socks/codec.js';
+} from '../src/protocol/socks5.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SocksReply, isSwivelError } from '../src/errors.js';
-import { encodeAuthRequest, encodeGreeting, encodeReply, encodeRequest } from '../src/server/socks/codec.js';
+import { encodeAuthRequest, encodeGreeting, encodeReply, encodeRequest } from '../src/protocol/socks5.js';
 import { SocksNegotiation, type SocksAction, type SocksNegotiationOptions } from '../src/server/socks/state.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

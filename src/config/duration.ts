@@ -18,15 +18,3 @@ export function parseDuration(text: string): number | undefined {
   if (scale === undefined || !Number.isFinite(value)) return undefined;
   return Math.round(value * scale);
 }
-
-/** `90000` → `1m30s`; for start-up lines and help text. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms < 60_000) return `${ms / 1000}s`;
-  // Round to whole seconds first so 119.5s reads 2m, not 1m60s.
-  const seconds = Math.round(ms / 1000);
-  const minutes = Math.floor(seconds / 60);
-  return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-}

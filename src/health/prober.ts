@@ -14,18 +14,17 @@ import { isSwivelError, SwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isExpired, type Endpoint } from '../pool/endpoint.js';
 import type { EndpointPool } from '../pool/pool.js';
-import type { Tunnel, TunnelTimeouts } from '../server/upstream/handshake.js';
+import type { TunnelOpener } from '../upstream/types.js';
 import type { PassiveHealth } from './passive.js';
 
 export interface ProberOptions {
   pool: EndpointPool;
   health: PassiveHealth;
   clock: Clock;
-  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  openTunnel: TunnelOpener;
   probeUrl?: string | undefined;
   probeIdleMs: number;
   concurrency: number;
-  timeouts: TunnelTimeouts;
   tickMs?: number;
   logger?: Logger;
 }

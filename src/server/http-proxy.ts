@@ -9,13 +9,12 @@ import type net from 'node:net';
 import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Endpoint } from '../pool/endpoint.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
-import { deliver, isReplayable, type Forwarder } from './upstream/http-forward.js';
-import type { Tunnel } from './upstream/http-connect.js';
+import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
+import type { TunnelOpener } from '../upstream/types.js';
 
 export interface HttpProxyOptions {
   host: string;
@@ -25,7 +24,7 @@ export interface HttpProxyOptions {
   auth?: { username: string; password: string } | undefined;
   /** Sends plain (absolute-URI) requests through an endpoint. */
   forward: Forwarder;
-  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  openTunnel: TunnelOpener;
   idleTimeoutMs: number;
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */

@@ -6,14 +6,13 @@
  */
 import type net from 'node:net';
 
-export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: () => void): void {
+export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number): void {
   let closed = false;
   const teardown = (): void => {
     if (closed) return;
     closed = true;
     client.destroy();
     upstream.destroy();
-    onClose?.();
   };
   client.on('error', teardown);
   upstream.on('error', teardown);

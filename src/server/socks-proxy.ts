@@ -7,12 +7,11 @@
 import net from 'node:net';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Endpoint } from '../pool/endpoint.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
-import type { Tunnel } from './upstream/handshake.js';
+import type { Tunnel, TunnelOpener } from '../upstream/types.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 
 export interface SocksProxyOptions {
@@ -21,7 +20,7 @@ export interface SocksProxyOptions {
   dialer: Dialer;
   defaultGeo: GeoSelection;
   auth?: { username: string; password: string } | undefined;
-  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  openTunnel: TunnelOpener;
   negotiationTimeoutMs: number;
   idleTimeoutMs: number;
   logger?: Logger;

@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import { SocksReply } from '../errors.js';
-import { Method, encodeAuthReply, encodeMethodSelection } from '../server/socks/codec.js';
+import { Method, encodeAuthReply, encodeMethodSelection } from '../protocol/socks5.js';
 import { SocksNegotiation, type SocksAction } from '../server/socks/state.js';
 import { UpstreamControls } from './controls.js';
 import { dial, splice } from './tunnel.js';

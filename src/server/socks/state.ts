@@ -27,7 +27,7 @@ import {
   type BindAddress,
   type DecodeErrorCode,
   type SocksAddressType,
-} from './codec.js';
+} from '../../protocol/socks5.js';
 
 export type NegotiationState = 'greeting' | 'auth' | 'authenticating' | 'request' | 'connecting' | 'established' | 'closed';
 

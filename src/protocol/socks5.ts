@@ -7,7 +7,7 @@
  * Server side: decodeGreeting, chooseMethod, decodeAuthRequest, decodeRequest and the encoders of
  * their answers. Client side (swivel speaking to an upstream, and tests): the mirror images.
  */
-import { SwivelError } from '../../errors.js';
+import { SwivelError } from '../errors.js';
 
 export const SOCKS_VERSION = 0x05;
 /** RFC 1929 §2: the sub-negotiation has its own version byte, X'01', not X'05'. */

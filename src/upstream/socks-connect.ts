@@ -4,8 +4,8 @@
  * them: resolving locally would leak our DNS and pick addresses for the wrong country.
  */
 import type net from 'node:net';
-import { SwivelError } from '../../errors.js';
-import type { Endpoint } from '../../pool/endpoint.js';
+import { SwivelError } from '../errors.js';
+import type { Endpoint } from '../pool/endpoint.js';
 import {
   Command,
   Method,
@@ -15,8 +15,9 @@ import {
   encodeAuthRequest,
   encodeGreeting,
   encodeRequest,
-} from '../socks/codec.js';
-import { runHandshake, type StepResult, type Tunnel, type TunnelTimeouts } from './handshake.js';
+} from '../protocol/socks5.js';
+import { runHandshake, type StepResult } from './handshake.js';
+import type { Tunnel, TunnelTimeouts } from './types.js';
 
 type Phase = 'method' | 'auth' | 'reply';
 

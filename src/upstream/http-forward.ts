@@ -10,9 +10,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { SwivelError, upstreamErrorFromSystem } from '../../errors.js';
-import { upstreamAuthorization, type Endpoint } from '../../pool/endpoint.js';
-import { forwardRequestHeaders, stripResponseHeaders } from '../hop-headers.js';
+import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
+import { forwardRequestHeaders, stripResponseHeaders } from '../protocol/hop-headers.js';
 
 export interface ForwardOptions {
   dispatcher: Dispatcher;

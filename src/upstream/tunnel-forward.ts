@@ -5,14 +5,13 @@
  * upstreams bill and rotate per connection, so reusing one across requests would pin an exit IP.
  */
 import http, { type IncomingMessage } from 'node:http';
-import { SwivelError, upstreamErrorFromSystem } from '../../errors.js';
-import type { Endpoint } from '../../pool/endpoint.js';
-import { forwardRequestHeaders } from '../hop-headers.js';
-import type { Tunnel } from './handshake.js';
+import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import { forwardRequestHeaders } from '../protocol/hop-headers.js';
+import type { Tunnel, TunnelOpener } from './types.js';
 import { hasBody, type Forwarder, type UpstreamAnswer } from './http-forward.js';
 
 export interface TunnelForwardOptions {
-  openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+  openTunnel: TunnelOpener;
   responseTimeoutMs: number;
 }
 

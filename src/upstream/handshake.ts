@@ -5,19 +5,10 @@
  * Each failure is a coded SwivelError; the socket is destroyed on every failure path.
  */
 import net from 'node:net';
-import { SwivelError, upstreamErrorFromSystem } from '../../errors.js';
-import type { Endpoint } from '../../pool/endpoint.js';
+import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import type { Endpoint } from '../pool/endpoint.js';
 
-export interface TunnelTimeouts {
-  connectTimeoutMs: number;
-  responseTimeoutMs: number;
-}
-
-export interface Tunnel {
-  socket: net.Socket;
-  /** Bytes the upstream sent after its final reply (the start of the tunnelled stream). */
-  head: Buffer;
-}
+import type { Tunnel, TunnelTimeouts } from './types.js';
 
 /** What a protocol step makes of the bytes received so far. */
 export type StepResult =

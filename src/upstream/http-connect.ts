@@ -3,11 +3,10 @@
  * A 2xx reply establishes it; 407/401 is our credentials' fault (upstream_auth_failed); any other
  * status is the upstream refusing (upstream_rejected, status kept in details).
  */
-import { SwivelError } from '../../errors.js';
-import { upstreamAuthorization, type Endpoint } from '../../pool/endpoint.js';
-import { runHandshake, type StepResult, type Tunnel, type TunnelTimeouts } from './handshake.js';
-
-export type { Tunnel, TunnelTimeouts } from './handshake.js';
+import { SwivelError } from '../errors.js';
+import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
+import { runHandshake, type StepResult } from './handshake.js';
+import type { Tunnel, TunnelTimeouts } from './types.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
