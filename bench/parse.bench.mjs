@@ -6,7 +6,7 @@
 // Knobs (env):
 //   PARSE_ITERATIONS  runs per body, 1..100000, default 50. Bodies under 10 000 entries run
 //                     PARSE_ITERATIONS × (10 000 / entries) times so they are not lost in timer noise.
-//   PARSE_MODULE      path of an alternative build of parse.js (default ../dist/provider/parse.js).
+//   PARSE_MODULE      path of an alternative build of parse.js (default: the `swivel` package itself).
 //
 // Columns: ops/s = whole bodies parsed per second; ns/entry = wall time per entry; heap/entry =
 // heap still held by ParseResults after a full GC, per entry (what keeping a result costs). Small
@@ -16,9 +16,7 @@ import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-const target = process.env.PARSE_MODULE
-  ? pathToFileURL(resolve(process.env.PARSE_MODULE)).href
-  : new URL('../dist/provider/parse.js', import.meta.url).href;
+const target = process.env.PARSE_MODULE ? pathToFileURL(resolve(process.env.PARSE_MODULE)).href : 'swivel';
 
 let parser;
 try {

@@ -9,8 +9,7 @@ const load = async (p) => {
     process.exit(1);
   }
 };
-const { EndpointPool } = await load('../dist/pool/pool.js');
-const { ManualClock } = await load('../dist/clock.js');
+const { EndpointPool, ManualClock } = await load('swivel');
 
 const iterations = Math.min(Number(process.env.SELECT_ITERATIONS ?? 2_000_000), 20_000_000);
 

@@ -239,3 +239,10 @@ function listenError(err: unknown, config: SwivelConfig): SwivelError {
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);
   return new SwivelError('internal', `Could not start the listeners: ${code ?? String(err)}`, { cause: err });
 }
+
+/** Build and start swivel from a validated config; the programmatic twin of `swivel serve`. */
+export async function startSwivel(config: SwivelConfig, deps: AppDependencies = {}): Promise<{ app: SwivelApp; summary: StartSummary }> {
+  const app = new SwivelApp(config, deps);
+  const summary = await app.start();
+  return { app, summary };
+}

@@ -2,11 +2,10 @@
  * The built CLI as a user runs it: `node dist/cli/main.js …` in a child process, against the
  * simulator running in this process. Checks exit codes and what lands on stdout and stderr.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OPTIONS, envName } from '../src/config/options.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
 import { startSim, stopAll } from './helpers/swivel.js';
@@ -14,33 +13,6 @@ import { startSim, stopAll } from './helpers/swivel.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const RUN_TIMEOUT_MS = 8_000;
-
-/** Newest mtime of any file under `dir`. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function isBuildCurrent(): boolean {
-  try {
-    return statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src'));
-  } catch {
-    return false;
-  }
-}
-
-beforeAll(() => {
-  if (!isBuildCurrent()) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
-  }
-}, 60_000);
 
 /** The machine's SWIVEL_* settings must not reach the CLI under test. */
 function cleanEnv(): NodeJS.ProcessEnv {

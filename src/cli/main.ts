@@ -10,6 +10,7 @@ import { EXIT } from './exit-codes.js';
 import { extractCommand } from './extract.js';
 import { EXTRACT_OPTIONS, withOptions } from './options.js';
 import { serveCommand } from './serve.js';
+import { version } from '../version.js';
 
 /** Renamed or commonly guessed flags, caught before yargs calls them merely "unknown". */
 function renamedFlag(argv: readonly string[]): string | undefined {
@@ -64,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(version)
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err !== undefined && err !== null) throw err;
