@@ -47,13 +47,23 @@ export interface StartSummary {
   warning: string | undefined;
 }
 
-export function createSource(config: SwivelConfig, logger: Logger): EndpointSource {
+export function createSource(
+  config: SwivelConfig,
+  logger: Logger,
+  provider: { dispatcher?: Dispatcher; clock?: Clock } = {},
+): EndpointSource {
   const { source } = config;
   if (source.proxiesFile !== undefined) return new FileSource(source.proxiesFile);
   if (source.apiBase === undefined || source.appKey === undefined) {
     throw new SwivelError('config_invalid', 'No endpoint source: pass --api-base with --app-key, or --proxies-file');
   }
-  return new ProviderClient({ apiBase: source.apiBase, appKey: source.appKey, timeoutMs: source.apiTimeoutMs, logger });
+  return new ProviderClient({
+    apiBase: source.apiBase,
+    appKey: source.appKey,
+    timeoutMs: source.apiTimeoutMs,
+    logger,
+    ...provider,
+  });
 }
 
 /** min(life, max-age): the provider stops honouring an endpoint after `life` minutes. */
@@ -73,6 +83,7 @@ export class SwivelApp {
   private readonly log: Logger;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly providerDispatcher: Dispatcher | undefined;
   private started = false;
 
   constructor(
@@ -83,7 +94,10 @@ export class SwivelApp {
     const clock = deps.clock ?? systemClock;
     this.log = logger;
     const up = config.upstream;
-    this.source = deps.source ?? createSource(config, logger);
+    // The provider API gets its own keep-alive pool, owned here and closed on stop(): a module
+    // singleton would outlive the app and keep sockets to the provider open.
+    this.providerDispatcher = deps.source === undefined ? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 5_000 } }) : undefined;
+    this.source = deps.source ?? createSource(config, logger, { dispatcher: this.providerDispatcher!, clock });
     this.ownsDispatcher = deps.dispatcher === undefined;
     this.dispatcher =
       deps.dispatcher ??
@@ -158,7 +172,7 @@ export class SwivelApp {
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
     });
     this.socks =
-      socksPort === 0
+      socksPort === undefined
         ? undefined
         : new SocksProxyListener({
             host,
@@ -217,13 +231,14 @@ export class SwivelApp {
     this.refresher.stop();
     this.prober.stop();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
+    await this.providerDispatcher?.close().catch(() => undefined);
     if (this.started) this.log.info('swivel stopped');
     this.started = false;
   }
 
   private ownPorts(): number[] {
     const { port, socksPort, adminPort } = this.config.listen;
-    return [port, socksPort, adminPort].filter((p) => p !== 0);
+    return [port, socksPort ?? 0, adminPort].filter((p) => p !== 0);
   }
 }
 
@@ -233,7 +248,7 @@ function listenError(err: unknown, config: SwivelConfig): SwivelError {
   if (code === 'EADDRINUSE')
     return new SwivelError(
       'config_invalid',
-      `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort}); pick free ones or stop the other process`,
+      `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort ?? 0}); pick free ones or stop the other process`,
     );
   if (code === 'EADDRNOTAVAIL') return new SwivelError('config_invalid', `Cannot listen on ${host}: no such local address (--host)`);
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
 import { isSwivelError } from '../src/errors.js';
 import type { EchoReply } from '../src/sim/index.js';
 import { basicAuth, connectGetIp, ipOf, proxyGet, proxyPost, type TunnelReply } from './helpers/http-client.js';
@@ -188,11 +189,12 @@ describe('forwarding', () => {
 
 describe('pool upkeep', () => {
   it('replaces endpoints past --max-age with a fresh extraction', async () => {
-    const h = await startSwivel({ flags: { 'max-age': '300ms' } });
+    const clock = new ManualClock();
+    const h = await startSwivel({ clock, flags: { 'max-age': '300ms' } });
     expect(ipOf(await proxyGet(h.port, h.ipUrl))).toBeDefined();
     const callsBefore = h.sim.provider.callCount;
     const firstExpiry = Math.max(...h.app.pool.defaultPool.endpoints.map((e) => e.expiresAt));
-    await sleep(400);
+    clock.advance(400);
     for (let i = 0; i < 4; i++) expect((await proxyGet(h.port, h.ipUrl)).status).toBe(200);
     expect(okIp(await tunnelIp(h))).toBeDefined();
     expect(h.sim.provider.callCount).toBeGreaterThan(callsBefore);

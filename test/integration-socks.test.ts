@@ -9,7 +9,7 @@ import { ipOf as ipOfReply, proxyGet, proxyPost } from './helpers/http-client.js
 import { SwivelApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { startSimulation, type Simulation, type SimulationOptions } from '../src/sim/index.js';
-import { RawPeer, freePort, getIpOver, hex, ipViaSocks, socksConnect, u16, type SocksConnectOptions } from './helpers/socks-client.js';
+import { RawPeer, getIpOver, hex, ipViaSocks, socksConnect, u16, type SocksConnectOptions } from './helpers/socks-client.js';
 
 const CURL = '/usr/bin/curl';
 const hasCurl = spawnSync(CURL, ['--version']).status === 0;
@@ -32,32 +32,20 @@ interface Setup {
 async function setup(flags: Record<string, unknown> = {}, simOpts: SimulationOptions = {}): Promise<Setup> {
   const sim = await startSimulation(simOpts);
   cleanups.push(() => sim.close());
-  // `--socks-port 0` turns the SOCKS listener off, so it gets a port found free just before; another process
-  // may take it in between, hence a few attempts.
-  for (let attempt = 1; ; attempt++) {
-    const socksPort = await freePort();
-    const config = loadConfig(
-      { 'api-base': sim.apiBase, 'app-key': sim.appKey, 'allow-private-endpoints': true, port: 0, 'socks-port': socksPort, ...flags },
-      {},
-    );
-    const app = new SwivelApp(config);
-    try {
-      await app.start();
-    } catch (err) {
-      await app.stop();
-      if (attempt < 3) continue;
-      throw err;
-    }
-    cleanups.push(() => app.stop());
-    const target = { host: '127.0.0.1', port: sim.target.port };
-    return {
-      sim,
-      app,
-      socksPort: app.socks!.port,
-      httpPort: app.http.port,
-      to: (extra = {}) => ({ port: socksPort, destination: target, ...extra }),
-    };
-  }
+  const base = loadConfig({ 'api-base': sim.apiBase, 'app-key': sim.appKey, 'allow-private-endpoints': true, port: 0, ...flags }, {});
+  // From code, socksPort 0 is an ephemeral port (on the command line it means off): no port race.
+  const app = new SwivelApp({ ...base, listen: { ...base.listen, socksPort: 0 } });
+  cleanups.push(() => app.stop());
+  await app.start();
+  const socksPort = app.socks!.port;
+  const target = { host: '127.0.0.1', port: sim.target.port };
+  return {
+    sim,
+    app,
+    socksPort,
+    httpPort: app.http.port,
+    to: (extra = {}) => ({ port: socksPort, destination: target, ...extra }),
+  };
 }
 
 async function rawPeer(port: number): Promise<RawPeer> {

@@ -1,4 +1,4 @@
-import { afterEach, describe, it, expect, vi } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { SwivelError } from '../src/errors.js';
 import type { EndpointSource, ExtractQuery, ParseResult } from '../src/provider/types.js';
 import { Refresher, type RefresherOptions } from '../src/refresh/refresher.js';
@@ -63,10 +63,6 @@ function fail(code: 'provider_http' | 'provider_timeout' = 'provider_http'): () 
   return () => Promise.reject(new SwivelError(code, `extraction failed (${code})`));
 }
 
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 describe('Refresher.demand', () => {
   it('shares one extraction among 20 concurrent demands (single flight)', async () => {
     const { source, refresher, sub } = setup();
@@ -114,8 +110,7 @@ describe('Refresher.demand', () => {
 
 describe('Refresher failures and back-off', () => {
   it('records the failure and waits out the back-off before calling again', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const { source, refresher, sub } = setup();
+    const { clock, source, refresher, sub } = setup();
     source.answer = fail('provider_timeout');
     await refresher.demand(sub);
     expect(source.calls).toBe(1);
@@ -124,9 +119,9 @@ describe('Refresher failures and back-off', () => {
     // random() = 0 → half of baseMs: 500 ms.
     source.answer = () => Promise.resolve(result(1));
     const during = refresher.demand(sub);
-    await vi.advanceTimersByTimeAsync(499);
+    await clock.advanceAsync(499);
     expect(source.calls).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
+    await clock.advanceAsync(1);
     await during;
     expect(source.calls).toBe(2);
     expect(refresher.lastFailure(sub)).toBeUndefined();

@@ -212,7 +212,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     listen: {
       host: get('host'),
       port: listenPort,
-      socksPort,
+      socksPort: socksPort === 0 ? undefined : socksPort,
       adminPort,
       drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),

@@ -50,8 +50,11 @@ export interface PoolConfig {
 export interface ListenConfig {
   host: string;
   port: number;
-  /** 0 = off. */
-  socksPort: number;
+  /**
+   * undefined = off (`--socks-port 0` on the command line). From code, 0 asks for an ephemeral
+   * port, as for the HTTP listener, so tests never race for a port found free beforehand.
+   */
+  socksPort: number | undefined;
   /** 0 = off. */
   adminPort: number;
   /** How long a stop waits for requests and tunnels in flight. */

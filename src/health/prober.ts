@@ -9,7 +9,7 @@
  * an ejected endpoint is readmitted when its back-off ends and the next request is its probe.
  */
 import PQueue from 'p-queue';
-import type { Clock } from '../clock.js';
+import { every, type Clock } from '../clock.js';
 import { isSwivelError, SwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isExpired, type Endpoint } from '../pool/endpoint.js';
@@ -40,7 +40,7 @@ export class Prober {
   private recent: Target | undefined;
   private readonly inFlight = new Set<Endpoint>();
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicking: (() => void) | undefined;
   /** Probes run so far (metrics, tests). */
   probes = 0;
 
@@ -61,18 +61,20 @@ export class Prober {
   }
 
   start(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 5_000);
-    this.timer.unref();
+    if (this.stopTicking !== undefined) return;
+    this.stopTicking = every(this.options.clock, this.options.tickMs ?? 5_000, () => void this.tick());
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicking?.();
+    this.stopTicking = undefined;
     this.queue.clear();
   }
 
-  /** Queue the probes due now; resolves when they have all finished. */
+  /**
+   * Queue the probes due now; resolves when they, and any probe an earlier (timer-driven) tick
+   * started, have all finished.
+   */
   async tick(): Promise<void> {
     const now = this.options.clock.now();
     const target = this.configured ?? this.recent;
@@ -92,6 +94,7 @@ export class Prober {
       }
     }
     await Promise.all(due);
+    await this.queue.onIdle();
   }
 
   private async probe(e: Endpoint, target: Target): Promise<void> {

@@ -129,7 +129,7 @@ export class EndpointPool {
     // One extraction round, not a loop: if the provider answers and still nothing is usable
     // (all ejected, or all already tried by this request), asking again at once would only
     // hammer the API. The refresher's own tick keeps trying with back-off.
-    const settled = await waitAtMost(this.supplier.demand(sub), this.options.acquireTimeoutMs);
+    const settled = await waitAtMost(this.options.clock, this.supplier.demand(sub), this.options.acquireTimeoutMs);
     const ep = this.select(sub, sel.session, avoid);
     if (ep !== undefined) return ep;
     if (!settled) throw this.timeoutError(sub);
@@ -189,16 +189,16 @@ function rebindReason(previous: Endpoint, now: number): string {
 }
 
 /** Resolves true if `p` settled within `ms`, false on timeout. Clears its timer either way. */
-function waitAtMost(p: Promise<void>, ms: number): Promise<boolean> {
+function waitAtMost(clock: Clock, p: Promise<void>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    const timer = clock.setTimeout(() => resolve(false), ms);
     p.then(
       () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(true);
       },
       () => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(true);
       },
     );

@@ -4,6 +4,7 @@
  * or logs: URLs go through redactUrl and every error leaving this class is scrubbed once more.
  */
 import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
 import { SwivelError } from '../errors.js';
 import { redactUrl, silentLogger, type Logger } from '../logger.js';
 import { isEnvelope, checkEnvelope } from './envelope.js';
@@ -22,6 +23,8 @@ export interface ProviderClientOptions {
   /** Answers larger than this are refused as malformed. Default 32 MiB (about 1.5M entries). */
   maxBodyBytes?: number;
   logger?: Logger;
+  /** Schedules request deadlines; the system clock when absent. */
+  clock?: Clock;
 }
 
 export type QueryParams = Record<string, string | number | undefined>;
@@ -40,6 +43,7 @@ export class ProviderClient implements EndpointSource {
   readonly #timeoutMs: number;
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
+  readonly #clock: Clock | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.#base = checkApiBase(options.apiBase);
@@ -51,6 +55,7 @@ export class ProviderClient implements EndpointSource {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#log = (options.logger ?? silentLogger).child({ component: 'provider' });
+    this.#clock = options.clock;
     this.name = `api ${redactUrl(this.#base)}`;
   }
 
@@ -104,7 +109,14 @@ export class ProviderClient implements EndpointSource {
   }
 
   #sendOptions(method: 'GET' | 'POST', signal: AbortSignal | undefined): SendOptions {
-    return { dispatcher: this.#dispatcher, method, timeoutMs: this.#timeoutMs, maxBodyBytes: this.#maxBodyBytes, signal };
+    return {
+      dispatcher: this.#dispatcher,
+      method,
+      timeoutMs: this.#timeoutMs,
+      maxBodyBytes: this.#maxBodyBytes,
+      signal,
+      clock: this.#clock,
+    };
   }
 
   /** app_key first, then the set parameters in the given order; undefined and '' are left out. */

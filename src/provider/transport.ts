@@ -3,6 +3,7 @@
  * transport failure into a coded SwivelError. System errnos are normalised here, once.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../clock.js';
 import { SwivelError } from '../errors.js';
 import { redactUrl } from '../logger.js';
 
@@ -22,6 +23,8 @@ export interface SendOptions {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal | undefined;
+  /** Schedules the overall deadline; the system clock when absent. */
+  clock?: Clock | undefined;
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -44,7 +47,8 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
   // undici's headersTimeout/bodyTimeout bound the waits between events; the deadline bounds the
   // whole exchange, including a connect that hangs and a body that trickles in.
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DeadlineExceeded()), options.timeoutMs);
+  const clock = options.clock ?? systemClock;
+  const timer = clock.setTimeout(() => deadline.abort(new DeadlineExceeded()), options.timeoutMs);
   const forwardAbort = (): void => deadline.abort(callerSignal?.reason);
   callerSignal?.addEventListener('abort', forwardAbort, { once: true });
   let body: Dispatcher.ResponseData['body'] | undefined;
@@ -72,7 +76,7 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
     if (err instanceof SwivelError) throw err;
     throw transportError(err, url, options.timeoutMs, deadline.signal.reason instanceof DeadlineExceeded);
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     callerSignal?.removeEventListener('abort', forwardAbort);
     // Never leave a body unread: a dangling stream holds the socket.
     if (body !== undefined && !body.destroyed) body.destroy();

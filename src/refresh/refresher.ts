@@ -6,7 +6,7 @@
  * changes (ok → failing → recovered), not every attempt.
  */
 import PQueue from 'p-queue';
-import type { Clock } from '../clock.js';
+import { every, sleep, type Clock } from '../clock.js';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
@@ -54,7 +54,7 @@ export class Refresher implements Supplier {
   private readonly random: () => number;
   private readonly backoff: BackoffOptions;
   private readonly abort = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicking: (() => void) | undefined;
   /** Extraction calls made, successful or not (metrics, tests). */
   calls = 0;
 
@@ -68,15 +68,14 @@ export class Refresher implements Supplier {
 
   /** Start the maintenance tick. */
   start(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 1_000);
-    this.timer.unref();
+    if (this.stopTicking !== undefined) return;
+    this.stopTicking = every(this.options.clock, this.options.tickMs ?? 1_000, () => this.tick());
   }
 
   /** Stop ticking and abandon in-flight calls; pending demands settle. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicking?.();
+    this.stopTicking = undefined;
     this.abort.abort();
     this.queue.clear();
   }
@@ -86,7 +85,7 @@ export class Refresher implements Supplier {
     if (st.inflight !== undefined) return st.inflight;
     const wait = st.nextAttemptAt - this.options.clock.now();
     const run = (): Promise<void> => this.queue.add(() => this.attempt(sub, st)).then(noop, noop);
-    const p = wait > 0 ? delay(wait).then(run) : run();
+    const p = wait > 0 ? sleep(this.options.clock, wait).then(run) : run();
     st.inflight = p.finally(() => {
       st.inflight = undefined;
     });
@@ -208,7 +207,3 @@ export class Refresher implements Supplier {
 }
 
 function noop(): void {}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

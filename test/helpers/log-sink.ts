@@ -1,7 +1,10 @@
-/** A pino logger that writes JSON lines into an array, so tests read what was logged (as in pino's own tests). */
+/**
+ * A logger that writes JSON lines into an array, so tests read what was logged (as in pino's own
+ * tests). Built by the app's own factory, redaction included, so a test that reads these lines
+ * proves what a real log line would hold.
+ */
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import type { Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 
 export interface LogRecord {
   level: number;
@@ -32,6 +35,6 @@ export function createLogSink(): LogSink {
       callback();
     },
   });
-  const logger = pino({ level: 'debug' }, stream);
+  const logger = createLogger({ level: 'debug', destination: stream });
   return { logger, records, find: (msg) => records.filter((r) => r.msg === msg) };
 }
