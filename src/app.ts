@@ -5,7 +5,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from './clock.js';
 import type { SwivelConfig } from './config/types.js';
-import { isSwivelError, SwivelError } from './errors.js';
+import { ERRORS, isSwivelError, SwivelError } from './errors.js';
 import { PassiveHealth } from './health/passive.js';
 import { Prober } from './health/prober.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -32,9 +32,6 @@ export interface AppDependencies {
   /** undici dispatcher for plain-HTTP forwarding; one keep-alive Agent when absent. */
   dispatcher?: Dispatcher;
 }
-
-/** Provider errors that mean the user must fix something: no point starting. */
-const FATAL_AT_START = new Set(['provider_auth', 'provider_unverified', 'config_invalid']);
 
 export interface StartSummary {
   httpUrl: string;
@@ -197,7 +194,7 @@ export class SwivelApp {
     try {
       await this.refresher.refreshNow(this.pool.defaultPool);
     } catch (err) {
-      if (isSwivelError(err) && FATAL_AT_START.has(err.code)) throw err;
+      if (isSwivelError(err) && ERRORS[err.code].fatalAtStart) throw err;
       warning = `first extraction failed (${isSwivelError(err) ? err.message : String(err)}); serving will start once the provider answers`;
     }
     try {

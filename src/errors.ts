@@ -3,8 +3,12 @@
  * (proxy-chain matching '407 Proxy Authentication Required' by string is the counter-example).
  *
  * One table (ERRORS) gives every code its meaning at each edge: the HTTP status a proxy client
- * sees, the SOCKS5 reply byte (RFC 1928 §6), and whether the failure says something about the
- * upstream endpoint (so the health layer can count it) or about the caller.
+ * sees, the SOCKS5 reply byte (RFC 1928 §6), whether the failure says something about the
+ * upstream endpoint (so the health layer can count it) or about the caller, the process exit code
+ * a command ends with, and whether it ends start-up (no point listening with a rejected key).
+ *
+ * Errors are recognised by a branded `Symbol.for` key (undici's `kUndiciError` pattern), not by
+ * prototype identity, so two copies of this module (a bundled and an installed swivel) agree.
  */
 
 /** RFC 1928 §6 reply field values. */
@@ -28,42 +32,49 @@ interface ErrorSpec {
   readonly socks: SocksReplyCode;
   /** True when the failure is evidence against the upstream endpoint (passive health). */
   readonly blamesEndpoint: boolean;
+  /** Process exit code: 2 the user must fix something, 3 something is unavailable, 1 a bug. */
+  readonly exit: 1 | 2 | 3;
+  /** True when `serve` must not start at all after this failure on its first extraction. */
+  readonly fatalAtStart: boolean;
 }
 
 export const ERRORS = {
   // Configuration and user input, caught at the edge.
-  config_invalid: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
+  config_invalid: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
   // Provider API.
-  provider_auth: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_unverified: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_error: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_http: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_timeout: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_unreachable: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_malformed: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  provider_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false },
+  provider_auth: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
+  provider_unverified: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
+  provider_error: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  provider_http: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  provider_timeout: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  provider_unreachable: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  provider_malformed: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  provider_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Pool.
-  pool_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false },
+  pool_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Client request.
-  bad_request: { status: 400, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  bad_selector: { status: 400, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false },
-  client_closed: { status: 400, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  proxy_auth_required: { status: 407, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false },
+  bad_request: { status: 400, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: false },
+  bad_selector: { status: 400, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 2, fatalAtStart: false },
+  client_closed: { status: 400, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  proxy_auth_required: { status: 407, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Upstream endpoint.
-  upstream_connect_failed: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true },
-  upstream_timeout: { status: 504, socks: SocksReply.TTL_EXPIRED, blamesEndpoint: true },
-  upstream_auth_failed: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true },
-  upstream_rejected: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true },
-  upstream_reset: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true },
-  upstream_protocol: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true },
-  session_lost: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
-  internal: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
+  upstream_connect_failed: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_timeout: { status: 504, socks: SocksReply.TTL_EXPIRED, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_auth_failed: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_rejected: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_reset: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_protocol: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  session_lost: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  internal: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 1, fatalAtStart: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
+const kSwivelError = Symbol.for('swivel.error');
+
 export class SwivelError extends Error {
   override readonly name = 'SwivelError';
+  readonly [kSwivelError] = true;
   readonly code: ErrorCode;
   /** Free-form, secret-free details for logs (never shown to proxy clients). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
@@ -81,10 +92,16 @@ export class SwivelError extends Error {
   get socksReply(): SocksReplyCode {
     return ERRORS[this.code].socks;
   }
+
+  /** `instanceof` by brand, so errors from another copy of this module still match. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [kSwivelError]?: unknown })[kSwivelError] === true;
+  }
 }
 
 export function isSwivelError(err: unknown, code?: ErrorCode): err is SwivelError {
-  return err instanceof SwivelError && (code === undefined || err.code === code);
+  if (typeof err !== 'object' || err === null || (err as { [kSwivelError]?: unknown })[kSwivelError] !== true) return false;
+  return code === undefined || (err as SwivelError).code === code;
 }
 
 /**
