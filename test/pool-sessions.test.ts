@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { Endpoint } from '../src/pool/endpoint.js';
-import { SessionTable, sessionKey } from '../src/pool/sessions.js';
+import { MemorySessionStore } from '../src/pool/sessions/memory.js';
+import { sessionKey } from '../src/pool/sessions/store.js';
 
 const TTL = 10_000;
 
@@ -10,7 +11,7 @@ function endpoint(n: number, poolKey = 'de/*/*/*'): Endpoint {
 }
 
 /**
- * SessionTable sets lru-cache's `ttlResolution: 0`, so every read sees the manual clock at once.
+ * MemorySessionStore sets lru-cache's `ttlResolution: 0`, so every read sees the manual clock at once.
  * Kept as a no-op await so the tests read the same either way; the regression test below checks
  * the no-wait case explicitly.
  */
@@ -18,9 +19,9 @@ function lruClockSettles(): Promise<void> {
   return Promise.resolve();
 }
 
-function table(max = 100): { clock: ManualClock; sessions: SessionTable } {
+function table(max = 100): { clock: ManualClock; sessions: MemorySessionStore } {
   const clock = new ManualClock();
-  return { clock, sessions: new SessionTable({ ttlMs: TTL, max, clock }) };
+  return { clock, sessions: new MemorySessionStore({ ttlMs: TTL, max, clock }) };
 }
 
 describe('sessionKey', () => {
@@ -30,7 +31,7 @@ describe('sessionKey', () => {
   });
 });
 
-describe('SessionTable', () => {
+describe('MemorySessionStore', () => {
   it('returns the bound endpoint for the same key, every time', () => {
     const { sessions } = table();
     const a = endpoint(1);
@@ -96,15 +97,15 @@ describe('SessionTable', () => {
     expect(sessions.get('k#c')).toBe(c);
   });
 
-  it('delete and deletePrefix forget sessions', () => {
+  it('forget and forgetPrefix drop sessions', () => {
     const { sessions } = table();
     sessions.bind('de/*/*/*#a', endpoint(1));
     sessions.bind('de/*/*/*#b', endpoint(2));
     sessions.bind('us/*/*/*#a', endpoint(3, 'us/*/*/*'));
-    sessions.delete('de/*/*/*#a');
+    sessions.forget('de/*/*/*#a');
     expect(sessions.get('de/*/*/*#a')).toBeUndefined();
     expect(sessions.size).toBe(2);
-    sessions.deletePrefix('de/*/*/*#');
+    sessions.forgetPrefix('de/*/*/*#');
     expect(sessions.get('de/*/*/*#b')).toBeUndefined();
     expect(sessions.get('us/*/*/*#a')).toBeDefined();
     expect(sessions.size).toBe(1);

@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load.js';
 import { isSwivelError } from '../src/errors.js';
 import { createAddressFilter, nonRoutableReason } from '../src/pool/address-filter.js';
 import { Endpoint } from '../src/pool/endpoint.js';
-import { SessionTable } from '../src/pool/sessions.js';
+import { MemorySessionStore } from '../src/pool/sessions/memory.js';
 import { LeastUsedStrategy } from '../src/pool/strategies/least-used.js';
 import { SubPool } from '../src/pool/sub-pool.js';
 import { RoundRobinStrategy } from '../src/pool/strategies/round-robin.js';
@@ -31,7 +31,7 @@ function configError(fn: () => unknown): { code: string; message: string } {
 describe('sessions read the manual clock without delay', () => {
   it('an idle session expires right after the clock moves past its TTL', () => {
     const clock = new ManualClock();
-    const sessions = new SessionTable({ ttlMs: 1000, max: 10, clock });
+    const sessions = new MemorySessionStore({ ttlMs: 1000, max: 10, clock });
     sessions.bind('a', ep(1));
     clock.advance(500);
     expect(sessions.get('a')).toBeDefined();

@@ -13,7 +13,8 @@ import { silentLogger } from '../logger.js';
 import type { RotateStrategy } from '../config/types.js';
 import { isUsable, type Endpoint } from './endpoint.js';
 import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
-import { SessionTable, sessionKey } from './sessions.js';
+import { MemorySessionStore } from './sessions/memory.js';
+import { sessionKey, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
 import { SubPool } from './sub-pool.js';
 
@@ -42,18 +43,21 @@ export interface EndpointPoolOptions {
   clock: Clock;
   random?: RandomSource;
   logger?: Logger;
+  /** Where sessions live; an in-process LRU (sessionTtlMs, sessionMax) when absent. */
+  sessionStore?: SessionStore;
 }
 
 export class EndpointPool {
   private readonly subPools = new Map<string, SubPool>();
-  private readonly sessions: SessionTable;
+  private readonly sessions: SessionStore;
   private readonly log: Logger;
   private supplier: Supplier | undefined;
   readonly defaultPool: SubPool;
 
   constructor(private readonly options: EndpointPoolOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'pool' });
-    this.sessions = new SessionTable({ ttlMs: options.sessionTtlMs, max: options.sessionMax, clock: options.clock });
+    this.sessions =
+      options.sessionStore ?? new MemorySessionStore({ ttlMs: options.sessionTtlMs, max: options.sessionMax, clock: options.clock });
     this.defaultPool = this.subPoolFor(options.defaultGeo, true);
   }
 
@@ -99,6 +103,19 @@ export class EndpointPool {
     if (bound !== undefined && isUsable(bound, now) && (avoid === undefined || !avoid.includes(bound))) {
       return this.handOut(bound, now);
     }
+    // A shared store may know this session from another replica: let acquire() ask it first.
+    if (bound === undefined && this.sessions.lookup !== undefined) return undefined;
+    return this.bindNew(sub, key, session, bound, now, avoid);
+  }
+
+  private bindNew(
+    sub: SubPool,
+    key: string,
+    session: string,
+    bound: Endpoint | undefined,
+    now: number,
+    avoid: readonly Endpoint[] | undefined,
+  ): Endpoint | undefined {
     const next = sub.select(now, avoid);
     if (next === undefined) return undefined;
     this.sessions.bind(key, next);
@@ -109,7 +126,7 @@ export class EndpointPool {
   }
 
   forgetSession(poolKey: string, session: string): void {
-    this.sessions.delete(sessionKey(poolKey, session));
+    this.sessions.forget(sessionKey(poolKey, session));
   }
 
   /** The endpoint a session is bound to right now (for strict sessions). */
@@ -123,18 +140,36 @@ export class EndpointPool {
    */
   async acquire(sel: Selection, avoid?: readonly Endpoint[]): Promise<Endpoint> {
     const sub = this.subPoolFor(sel.geo);
-    const first = this.select(sub, sel.session, avoid);
+    const first = this.select(sub, sel.session, avoid) ?? (await this.sharedSession(sub, sel.session, avoid));
     if (first !== undefined) return first;
     if (this.supplier === undefined) throw this.emptyError(sub, 'no endpoint source is attached');
     // One extraction round, not a loop: if the provider answers and still nothing is usable
     // (all ejected, or all already tried by this request), asking again at once would only
     // hammer the API. The refresher's own tick keeps trying with back-off.
     const settled = await waitAtMost(this.options.clock, this.supplier.demand(sub), this.options.acquireTimeoutMs);
-    const ep = this.select(sub, sel.session, avoid);
+    const ep = this.select(sub, sel.session, avoid) ?? (await this.sharedSession(sub, sel.session, avoid));
     if (ep !== undefined) return ep;
     if (!settled) throw this.timeoutError(sub);
     const failure = this.supplier.lastFailure(sub);
     throw this.emptyError(sub, failure?.message ?? 'every endpoint in this pool is ejected or was already tried for this request');
+  }
+
+  /**
+   * A local miss on a shared store: adopt the endpoint another replica bound the session to when
+   * this replica holds it and it is usable, else bind a new one (and publish it through bind).
+   */
+  private async sharedSession(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[]): Promise<Endpoint | undefined> {
+    const lookup = this.sessions.lookup;
+    if (session === undefined || lookup === undefined) return undefined;
+    const key = sessionKey(sub.key, session);
+    const id = await lookup.call(this.sessions, key);
+    const now = this.now;
+    const remote = id === undefined ? undefined : sub.byEndpointId(id);
+    if (remote !== undefined && isUsable(remote, now) && (avoid === undefined || !avoid.includes(remote))) {
+      this.sessions.bind(key, remote);
+      return this.handOut(remote, now);
+    }
+    return this.bindNew(sub, key, session, this.sessions.get(key), now, avoid);
   }
 
   /** The sub-pool an endpoint belongs to, if it is still in the pool. */

@@ -34,6 +34,11 @@ export class SubPool {
   }
 
   /** One endpoint by the rotation strategy, skipping `avoid`; undefined when none is usable. */
+  /** The endpoint with this id, if the sub-pool holds it (a session bound on another replica). */
+  byEndpointId(id: string): Endpoint | undefined {
+    return this.byId.get(id);
+  }
+
   select(now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined {
     return this.strategy.pick(this.endpoints, now, avoid);
   }

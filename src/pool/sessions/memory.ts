@@ -1,22 +1,23 @@
 /**
- * Sticky sessions: session key → endpoint, in an LRU with an idle TTL (each use restarts the TTL)
+ * The in-process session store: session key → endpoint, in an LRU with an idle TTL (each use restarts the TTL)
  * and a size cap, so a scraper that invents a session id per request cannot grow memory without
  * bound. Time comes from the injected clock (lru-cache's `perf` option) so tests move it by hand.
  */
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../clock.js';
-import type { Endpoint } from './endpoint.js';
+import type { Clock } from '../../clock.js';
+import type { Endpoint } from '../endpoint.js';
+import type { SessionStore } from './store.js';
 
-export interface SessionTableOptions {
+export interface MemorySessionStoreOptions {
   ttlMs: number;
   max: number;
   clock: Clock;
 }
 
-export class SessionTable {
+export class MemorySessionStore implements SessionStore {
   private readonly cache: LRUCache<string, Endpoint>;
 
-  constructor(options: SessionTableOptions) {
+  constructor(options: MemorySessionStoreOptions) {
     this.cache = new LRUCache<string, Endpoint>({
       max: options.max,
       ttl: options.ttlMs,
@@ -39,27 +40,25 @@ export class SessionTable {
     return this.cache.get(key);
   }
 
-  bind(key: string, endpoint: Endpoint): void {
-    this.cache.set(key, endpoint);
+  bind(key: string, endpoint: Endpoint, ttlMs?: number): void {
+    this.cache.set(key, endpoint, ttlMs === undefined ? undefined : { ttl: ttlMs });
   }
 
-  delete(key: string): void {
+  touch(key: string): void {
+    // get() with updateAgeOnGet restarts the TTL; the value is not needed.
+    this.cache.get(key);
+  }
+
+  forget(key: string): void {
     this.cache.delete(key);
   }
 
-  /** Forget every session whose key starts with `prefix` (a dropped sub-pool). */
-  deletePrefix(prefix: string): void {
+  forgetPrefix(prefix: string): void {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  /** Whether any live session points into the sub-pool `poolKey`. */
   hasSessionsIn(poolKey: string): boolean {
     for (const e of this.cache.values()) if (e.poolKey === poolKey) return true;
     return false;
   }
-}
-
-/** The session key: sub-pool key and client's id, so `session-a` in two countries are two sessions. */
-export function sessionKey(poolKey: string, sessionId: string): string {
-  return `${poolKey}#${sessionId}`;
 }
