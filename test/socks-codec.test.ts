@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SocksReply, isSwivelError } from '../src/errors.js';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../src/protocol/ip.js';
 import {
   Method,
   chooseMethod,
@@ -15,9 +16,6 @@ import {
   encodeMethodSelection,
   encodeReply,
   encodeRequest,
-  formatIPv6,
-  parseIPv4,
-  parseIPv6,
   type DecodeResult,
 } from '../src/protocol/socks5.js';
 

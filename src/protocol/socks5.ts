@@ -8,6 +8,7 @@
  * their answers. Client side (swivel speaking to an upstream, and tests): the mirror images.
  */
 import { SwivelError } from '../errors.js';
+import { formatIPv6, parseIPv4, parseIPv6 } from './ip.js';
 
 export const SOCKS_VERSION = 0x05;
 /** RFC 1929 §2: the sub-negotiation has its own version byte, X'01', not X'05'. */
@@ -280,84 +281,4 @@ function byte(n: number, what: string): number {
 function port(n: number, code: 'internal' | 'bad_request'): number {
   if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new SwivelError(code, `Expected port to be 0..65535, got \`${n}\``);
   return n;
-}
-
-// Address literals are parsed once per request, not per byte, so a regex per part is fine here.
-// Leading zeros are refused because inet_aton would read `010` as octal.
-const DEC_OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
-/** Strict dotted quad → 4 bytes, or null. */
-export function parseIPv4(text: string): Buffer | null {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => DEC_OCTET.test(p) && Number(p) <= 255)) return null;
-  return Buffer.from(parts.map(Number));
-}
-
-/** RFC 4291 §2.2 text forms: at most one `::`, optional dotted IPv4 tail. Zone ids are refused. */
-export function parseIPv6(text: string): Buffer | null {
-  const gap = text.indexOf('::');
-  if (gap !== text.lastIndexOf('::')) return null; // two gaps, or ':::'
-  const head = groups(gap < 0 ? text : text.slice(0, gap), gap < 0);
-  const tail = gap < 0 ? [] : groups(text.slice(gap + 2), true);
-  if (head === null || tail === null) return null;
-  const count = head.length + tail.length;
-  // Without `::` all 8 groups are spelled out; with it, `::` stands for at least one zero group.
-  if (gap < 0 ? count !== 8 : count > 7) return null;
-  const out = Buffer.alloc(16);
-  for (let i = 0; i < head.length; i++) out.writeUInt16BE(head[i]!, i * 2);
-  for (let i = 0; i < tail.length; i++) out.writeUInt16BE(tail[i]!, (8 - tail.length + i) * 2);
-  return out;
-}
-
-function groups(text: string, ipv4Tail: boolean): number[] | null {
-  if (text === '') return [];
-  const parts = text.split(':');
-  const out: number[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (ipv4Tail && i === parts.length - 1 && part.includes('.')) {
-      const v4 = parseIPv4(part);
-      if (v4 === null) return null;
-      out.push(v4.readUInt16BE(0), v4.readUInt16BE(2));
-      continue;
-    }
-    if (!HEX_GROUP.test(part)) return null;
-    out.push(parseInt(part, 16));
-  }
-  return out;
-}
-
-/**
- * RFC 5952 canonical text of the 16 bytes at `at`: lower-case hex without leading zeros (§4.1,
- * §4.3); `::` replaces the longest run of two or more zero groups, the first such run on a tie, and
- * never a single zero group (§4.2); IPv4-mapped addresses keep the dotted tail (§5).
- */
-export function formatIPv6(buf: Buffer, at = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + i * 2));
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${buf[at + 12]}.${buf[at + 13]}.${buf[at + 14]}.${buf[at + 15]}`;
-  }
-  let bestAt = -1;
-  let bestLen = 1; // a run must beat 1 to be compressed (§4.2.2)
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    } // strictly longer: first run wins ties (§4.2.3)
-    i = j;
-  }
-  const text = (from: number, to: number): string =>
-    g
-      .slice(from, to)
-      .map((n) => n.toString(16))
-      .join(':');
-  return bestAt < 0 ? text(0, 8) : `${text(0, bestAt)}::${text(bestAt + bestLen, 8)}`;
 }

@@ -9,6 +9,7 @@
  *   user:pass@host:port        scheme://[user:pass@]host:port[/]   (scheme http, https, socks5, socks5h)
  * Only the URL form percent-decodes user and pass (WHATWG URL userinfo is percent-encoded).
  */
+import { isDottedQuad, isIpv6Like } from '../protocol/ip.js';
 import type { ParsedEndpoint } from './types.js';
 
 const COLON = 58;
@@ -24,8 +25,6 @@ const RBRACKET = 93;
 const DEL = 127;
 
 const MAX_HOST_LENGTH = 253;
-/** Longest textual IPv6 address: eight groups plus an embedded IPv4 tail. */
-const MAX_V6_LENGTH = 45;
 
 export function parseEndpointEntry(entry: string): ParsedEndpoint | undefined {
   let start = 0;
@@ -261,38 +260,6 @@ export function isHostName(s: string, start: number, end: number): boolean {
     return false;
   }
   return !numeric || isDottedQuad(s, start, end);
-}
-
-function isDottedQuad(s: string, start: number, end: number): boolean {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? DOT : s.charCodeAt(i);
-    if (c === DOT) {
-      if (digits === 0 || value > 255) return false;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else {
-      if (++digits > 3) return false;
-      value = value * 10 + (c - 48);
-    }
-  }
-  return parts === 4;
-}
-
-/** Hex digits, ':' and '.' (IPv4 tail), with at least one ':'. Zone ids are not accepted. */
-export function isIpv6Like(s: string, start: number, end: number): boolean {
-  const n = end - start;
-  if (n < 2 || n > MAX_V6_LENGTH) return false;
-  let colon = false;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === COLON) colon = true;
-    else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === DOT)) return false;
-  }
-  return colon;
 }
 
 function percentDecode(value: string): string | undefined {

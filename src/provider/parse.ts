@@ -9,7 +9,8 @@
  */
 import { SwivelError } from '../errors.js';
 import { describeEntry, describeValue, isDigits } from './describe.js';
-import { isHostName, isIpv6Like, parseEndpointEntry, parseEndpointRange, parsePort } from './entry.js';
+import { isIpv6Like } from '../protocol/ip.js';
+import { isHostName, parseEndpointEntry, parseEndpointRange, parsePort } from './entry.js';
 import { checkEnvelope } from './envelope.js';
 import type { ParsedEndpoint, ParseResult } from './types.js';
 
