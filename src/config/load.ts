@@ -1,33 +1,17 @@
 /**
- * Resolve and validate options once, at the edge: defaults ← env `SWIVEL_<NAME>` ← flags.
- * This is the only reader of process.env. Every message quotes the bad value and where it came
+ * Assemble the configuration once, at the edge: defaults ← env `SWIVEL_<NAME>` ← flags, each
+ * value parsed by values.ts and checked by checks.ts. This is the only reader of process.env. Every message quotes the bad value and where it came
  * from, so a user can fix it without reading code:
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
-import { SwivelError } from '../errors.js';
-import { redactUrl } from '../logger.js';
 import { resolveApiBase } from '../provider/presets.js';
-import { parseDuration } from './duration.js';
-import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec } from './options.js';
+import { geoValue, probeUrl, validateApiBase } from './checks.js';
+import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
 import type { LogLevel, RotateStrategy, SwivelConfig, UpstreamProtocol } from './types.js';
+import { fail, parseValue, type Raw } from './values.js';
 
 export type RawFlags = Readonly<Record<string, unknown>>;
 type Env = Readonly<Record<string, string | undefined>>;
-
-interface Raw {
-  value: unknown;
-  /** How the user spelled it: `--num`, `SWIVEL_NUM` or `default`. */
-  source: string;
-}
-
-function fail(message: string): never {
-  throw new SwivelError('config_invalid', message);
-}
-
-function describeValue(value: unknown): string {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  return `\`${shown}\` (${typeof value})`;
-}
 
 function rawValue(name: OptionName, flags: RawFlags, env: Env): Raw | undefined {
   const flag = flags[name];
@@ -42,105 +26,12 @@ function rawValue(name: OptionName, flags: RawFlags, env: Env): Raw | undefined 
   return undefined;
 }
 
-function parseInteger(raw: Raw, spec: OptionSpec): number {
-  // Plain decimal only: Number() would also take `0x10` and `1e2`, which nobody means for a port.
-  const n =
-    typeof raw.value === 'number' ? raw.value : typeof raw.value === 'string' && /^\s*-?\d+\s*$/.test(raw.value) ? Number(raw.value) : NaN;
-  const min = spec.min ?? 0;
-  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    fail(`Expected \`${raw.source}\` to be an integer from ${min} to ${max}, got ${describeValue(raw.value)}`);
-  }
-  return n;
-}
-
-function parseValue(name: OptionName, raw: Raw): unknown {
-  const spec: OptionSpec = OPTIONS[name];
-  switch (spec.kind) {
-    case 'int':
-      return parseInteger(raw, spec);
-    case 'duration': {
-      const text = String(raw.value).trim();
-      // `--api-timeout 10` most likely means seconds; reading it as 10 ms would fail every call.
-      if (/^\d+(\.\d+)?$/.test(text) && Number(text) !== 0) {
-        fail(`\`${raw.source}\` needs a unit: \`${text}s\` or \`${text}ms\` (durations read 500ms, 30s, 5m, 1h)`);
-      }
-      const ms = parseDuration(text);
-      // Durations are positive unless the option says 0 means something (drain-timeout: at once).
-      if (ms === undefined || !Number.isFinite(ms) || ms < (spec.min ?? 1)) {
-        fail(`Expected \`${raw.source}\` to be a duration such as 500ms, 30s, 5m or 1h, got ${describeValue(raw.value)}`);
-      }
-      return ms;
-    }
-    case 'enum': {
-      const v = String(raw.value).toLowerCase();
-      if (!spec.choices?.includes(v)) {
-        fail(`Expected \`${raw.source}\` to be one of ${spec.choices?.join(', ')}, got ${describeValue(raw.value)}`);
-      }
-      return v;
-    }
-    case 'boolean': {
-      if (typeof raw.value === 'boolean') return raw.value;
-      const v = String(raw.value).toLowerCase();
-      if (v === 'true' || v === '1' || v === 'yes') return true;
-      if (v === 'false' || v === '0' || v === 'no') return false;
-      return fail(`Expected \`${raw.source}\` to be true or false, got ${describeValue(raw.value)}`);
-    }
-    case 'credentials': {
-      const v = String(raw.value);
-      const colon = v.indexOf(':');
-      if (colon <= 0 || colon === v.length - 1) {
-        // Never echo the value: it holds a password.
-        fail(`Expected \`${raw.source}\` to be user:pass with both parts non-empty`);
-      }
-      const username = v.slice(0, colon);
-      if (username.includes('-')) {
-        fail(`\`${raw.source}\`: the username must not contain '-', which separates the selection pairs (user-session-abc-country-de)`);
-      }
-      return { username, password: v.slice(colon + 1) };
-    }
-    case 'string':
-    case 'secret': {
-      if (typeof raw.value !== 'string' && typeof raw.value !== 'number') {
-        fail(`Expected \`${raw.source}\` to be a value, got ${spec.kind === 'secret' ? 'nothing' : describeValue(raw.value)}`);
-      }
-      const v = String(raw.value).trim();
-      if (v === '') fail(`Expected \`${raw.source}\` to be non-empty`);
-      return v;
-    }
-  }
-}
-
 /** Reject flags that were renamed or that users commonly guess, with a hint. */
 export function checkRenamed(flags: RawFlags): void {
   for (const key of Object.keys(flags)) {
     const hint = RENAMED[key];
     if (hint !== undefined) fail(`Unknown option \`--${key}\`; did you mean \`--${hint}\`?`);
   }
-}
-
-function geoValue(name: 'cc' | 'state' | 'city', value: string | undefined, source: string): string | undefined {
-  if (value === undefined) return undefined;
-  const v = value.toLowerCase();
-  if (name === 'cc' && !/^[a-z]{2}$/.test(v)) {
-    fail(`Expected \`${source}\` to be a two-letter country/region code such as us or de, got \`${value}\``);
-  }
-  if (!/^[\p{L}\p{N} _.']{1,64}$/u.test(v)) fail(`Expected \`${source}\` to be a place name, got \`${value}\``);
-  return v;
-}
-
-function validateApiBase(apiBase: string, source: string): string {
-  let url: URL;
-  try {
-    url = new URL(apiBase);
-  } catch {
-    return fail(`Expected \`${source}\` to be an http(s) URL such as https://api.example.com/gateway, got \`${redactUrl(apiBase)}\``);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    fail(`Expected \`${source}\` to be an http(s) URL, got protocol \`${url.protocol}\``);
-  }
-  if (url.searchParams.has('app_key')) fail(`\`${source}\` must not carry app_key; pass it with --app-key or SWIVEL_APP_KEY`);
-  return apiBase.replace(/\/+$/, '');
 }
 
 /**
@@ -157,28 +48,29 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     raws.set(name, raw);
     values.set(name, parseValue(name, raw));
   }
-  const get = <T>(name: OptionName): T => values.get(name) as T;
+  // Every value was parsed by its kind in values.ts, so the cast only restates what parseValue did.
+  const get = <N extends OptionName>(name: N): OptionValue<N> => values.get(name) as OptionValue<N>;
   const src = (name: OptionName): string => raws.get(name)?.source ?? `--${name}`;
 
-  const proxiesFile = get<string | undefined>('proxies-file');
-  const explicitBase = get<string | undefined>('api-base');
-  const provider = get<string | undefined>('provider');
+  const proxiesFile = get('proxies-file');
+  const explicitBase = get('api-base');
+  const provider = get('provider');
   const base = resolveApiBase(provider, explicitBase);
   const apiBase = base === undefined ? undefined : validateApiBase(base, explicitBase !== undefined ? src('api-base') : src('provider'));
   if (proxiesFile !== undefined && apiBase !== undefined) {
     fail('Pass either --proxies-file or --api-base/--provider, not both');
   }
 
-  const listenPort = get<number>('port');
-  const socksPort = get<number>('socks-port');
-  const adminPort = get<number>('admin-port');
+  const listenPort = get('port');
+  const socksPort = get('socks-port');
+  const adminPort = get('admin-port');
   for (const [a, b] of [
     ['port', 'socks-port'],
     ['port', 'admin-port'],
     ['socks-port', 'admin-port'],
   ] as const) {
-    const pa = get<number>(a);
-    if (pa !== 0 && pa === get<number>(b)) fail(`\`--${a}\` and \`--${b}\` are both ${pa}; give each listener its own port`);
+    const pa = get(a);
+    if (pa !== 0 && pa === get(b)) fail(`\`--${a}\` and \`--${b}\` are both ${pa}; give each listener its own port`);
   }
 
   return {
@@ -200,7 +92,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       ep: get('ep'),
     },
     pool: {
-      rotate: get<RotateStrategy>('rotate'),
+      rotate: get('rotate'),
       maxAgeMs: get('max-age'),
       sessionTtlMs: get('session-ttl'),
       sessionMax: get('session-max'),
@@ -218,7 +110,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       auth: get('auth'),
     },
     upstream: {
-      protocol: get<UpstreamProtocol>('upstream-protocol'),
+      protocol: get('upstream-protocol'),
       connectTimeoutMs: get('connect-timeout'),
       responseTimeoutMs: get('response-timeout'),
       idleTimeoutMs: get('idle-timeout'),
@@ -232,20 +124,8 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       probeUrl: probeUrl(get('probe-url'), src('probe-url')),
       probeConcurrency: get('probe-concurrency'),
     },
-    logLevel: get<LogLevel>('log-level'),
+    logLevel: get('log-level'),
   };
-}
-
-function probeUrl(value: string | undefined, source: string): string | undefined {
-  if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== 'http:') fail(`Expected \`${source}\` to be an http:// URL, got \`${value}\``);
-  return value;
 }
 
 /** Checks that need a source to extract from (serve, extract), kept apart so `demo` can fill it in. */
@@ -260,19 +140,4 @@ export function requireSource(config: SwivelConfig): void {
   if (appKey === undefined) fail('Missing app key: pass --app-key or set SWIVEL_APP_KEY');
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
-
-/** Start-up warnings about exposure; printed loudly by the CLI, never fatal. */
-export function securityWarnings(config: SwivelConfig): string[] {
-  const out: string[] = [];
-  if (!isLoopbackHost(config.listen.host) && config.listen.auth === undefined) {
-    out.push(
-      `WARNING: listening on ${config.listen.host} without --auth: anyone who can reach this address can use your proxy traffic. Pass --auth user:pass or bind 127.0.0.1.`,
-    );
-  }
-  return out;
-}
+export { isLoopbackHost, securityWarnings } from './warnings.js';

@@ -188,6 +188,31 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
+/** What each kind of option parses to (values.ts). */
+interface KindValue {
+  string: string;
+  int: number;
+  duration: number;
+  enum: string;
+  boolean: boolean;
+  credentials: { username: string; password: string };
+  secret: string;
+}
+
+type SpecValue<S> = S extends { readonly kind: 'enum'; readonly choices: readonly (infer C)[] }
+  ? C
+  : S extends { readonly kind: infer K extends keyof KindValue }
+    ? KindValue[K]
+    : never;
+
+/**
+ * The parsed type of option `N`, derived from the catalogue: an enum's choices, a kind's value,
+ * and `undefined` unless the option has a default. Assembly reads values through this type, so a
+ * config field and its option cannot disagree silently.
+ */
+export type OptionValue<N extends OptionName> =
+  SpecValue<(typeof OPTIONS)[N]> | ((typeof OPTIONS)[N] extends { readonly default: unknown } ? never : undefined);
+
 /** `api-base` → `SWIVEL_API_BASE`. */
 export function envName(option: string): string {
   return `SWIVEL_${option.toUpperCase().replace(/-/g, '_')}`;

@@ -1,0 +1,42 @@
+/**
+ * Domain checks on values that parsed: a country code is two letters, an API base is an http(s)
+ * URL without an app_key in it, a probe URL is http://. Run once, while assembling the config.
+ */
+import { redactUrl } from '../logger.js';
+import { fail } from './values.js';
+
+export function geoValue(name: 'cc' | 'state' | 'city', value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (name === 'cc' && !/^[a-z]{2}$/.test(v)) {
+    fail(`Expected \`${source}\` to be a two-letter country/region code such as us or de, got \`${value}\``);
+  }
+  if (!/^[\p{L}\p{N} _.']{1,64}$/u.test(v)) fail(`Expected \`${source}\` to be a place name, got \`${value}\``);
+  return v;
+}
+
+export function validateApiBase(apiBase: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(apiBase);
+  } catch {
+    return fail(`Expected \`${source}\` to be an http(s) URL such as https://api.example.com/gateway, got \`${redactUrl(apiBase)}\``);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail(`Expected \`${source}\` to be an http(s) URL, got protocol \`${url.protocol}\``);
+  }
+  if (url.searchParams.has('app_key')) fail(`\`${source}\` must not carry app_key; pass it with --app-key or SWIVEL_APP_KEY`);
+  return apiBase.replace(/\/+$/, '');
+}
+
+export function probeUrl(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:') fail(`Expected \`${source}\` to be an http:// URL, got \`${value}\``);
+  return value;
+}
