@@ -7,7 +7,7 @@
 import { resolveApiBase } from '../provider/presets.js';
 import { geoValue, probeUrl, validateApiBase } from './checks.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
-import type { LogLevel, RotateStrategy, SwivelConfig, UpstreamProtocol } from './types.js';
+import type { SwivelConfig } from './types.js';
 import { fail, parseValue, type Raw } from './values.js';
 
 export type RawFlags = Readonly<Record<string, unknown>>;
