@@ -18,6 +18,7 @@ import type { EndpointSource } from './provider/types.js';
 import { Refresher } from './refresh/refresher.js';
 import { Dialer } from './server/dialer.js';
 import { HttpProxyListener } from './server/http-proxy.js';
+import type { Listener } from './server/listener.js';
 import { SocksProxyListener } from './server/socks-proxy.js';
 import { createTunnelOpener } from './upstream/opener.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
@@ -198,8 +199,7 @@ export class SwivelApp {
       warning = `first extraction failed (${isSwivelError(err) ? err.message : String(err)}); serving will start once the provider answers`;
     }
     try {
-      await this.http.listen();
-      await this.socks?.listen();
+      for (const listener of this.listeners()) await listener.listen();
     } catch (err) {
       await this.stop();
       throw listenError(err, this.config);
@@ -224,13 +224,18 @@ export class SwivelApp {
    * connection, stop timers. Safe to call twice.
    */
   async stop(drainMs = 0): Promise<void> {
-    await Promise.allSettled([this.http.drain(drainMs), this.socks?.close(drainMs)]);
+    await Promise.allSettled(this.listeners().map((l) => l.drain(drainMs)));
     this.refresher.stop();
     this.prober.stop();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);
     if (this.started) this.log.info('swivel stopped');
     this.started = false;
+  }
+
+  /** Every listener, in start order. */
+  listeners(): Listener[] {
+    return this.socks === undefined ? [this.http] : [this.http, this.socks];
   }
 
   private ownPorts(): number[] {

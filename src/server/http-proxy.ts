@@ -11,6 +11,7 @@ import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
+import type { Listener } from './listener.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
@@ -45,7 +46,8 @@ function bareHost(hostname: string): string {
   return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
 }
 
-export class HttpProxyListener extends Server {
+export class HttpProxyListener extends Server implements Listener {
+  readonly kind = 'http';
   private readonly opts: HttpProxyOptions;
   private readonly logger: Logger;
 

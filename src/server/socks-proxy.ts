@@ -9,6 +9,7 @@ import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
+import type { Listener } from './listener.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import type { Tunnel, TunnelOpener } from '../upstream/types.js';
@@ -28,7 +29,8 @@ export interface SocksProxyOptions {
   onSuccess?: (host: string, port: number) => void;
 }
 
-export class SocksProxyListener {
+export class SocksProxyListener implements Listener {
+  readonly kind = 'socks5';
   readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
@@ -51,6 +53,10 @@ export class SocksProxyListener {
         resolve();
       });
     });
+  }
+
+  drain(drainMs: number): Promise<void> {
+    return this.close(drainMs);
   }
 
   /** Stop accepting; let open tunnels finish for up to `drainMs`, then destroy what is left. */
