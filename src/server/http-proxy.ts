@@ -14,7 +14,7 @@ import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
-import type { TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
 
 export interface HttpProxyOptions {
   host: string;
@@ -122,11 +122,15 @@ export class HttpProxyListener extends Server {
       const selection = handler.customTag as UsernameSelection;
       const host = bareHost(handler.trgParsed!.hostname);
       const port = Number(handler.trgParsed!.port);
-      const tunnel = await this.opts.dialer.dial(
-        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.opts.openTunnel(endpoint, host, port),
-      );
+      // The client leaving cancels the dial at once (one listener per tunnel, not per attempt).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      const onGone = (): void => cancelDial(cancel);
+      socket.once('close', onGone);
+      const tunnel = await this.opts.dialer
+        .dial({ geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true, cancel }, trace, (endpoint) =>
+          this.opts.openTunnel(endpoint, host, port, cancel),
+        )
+        .finally(() => socket.off('close', onGone));
       if (socket.destroyed) {
         tunnel.socket.destroy();
         return;

@@ -11,7 +11,7 @@ import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
-import type { Tunnel, TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 
 export interface SocksProxyOptions {
@@ -148,11 +148,17 @@ export class SocksProxyListener {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
       const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
-      const tunnel = await this.options.dialer.dial(
-        { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.options.openTunnel(endpoint, host, port),
-      );
+      // The client leaving cancels the dial at once (one listener per connection).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      const onGone = (): void => cancelDial(cancel);
+      socket.once('close', onGone);
+      const tunnel = await this.options.dialer
+        .dial(
+          { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true, cancel },
+          trace,
+          (endpoint) => this.options.openTunnel(endpoint, host, port, cancel),
+        )
+        .finally(() => socket.off('close', onGone));
       if (socket.destroyed || negotiation.state === 'closed') {
         tunnel.socket.destroy();
         return new SwivelError('client_closed', 'client closed the connection');
