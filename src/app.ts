@@ -53,7 +53,13 @@ export function createSource(config: SwivelConfig, logger: Logger): EndpointSour
   if (source.apiBase === undefined || source.appKey === undefined) {
     throw new SwivelError('config_invalid', 'No endpoint source: pass --api-base with --app-key, or --proxies-file');
   }
-  return new ProviderClient({ apiBase: source.apiBase, appKey: source.appKey, timeoutMs: source.apiTimeoutMs, logger });
+  return new ProviderClient({
+    apiBase: source.apiBase,
+    appKey: source.appKey,
+    timeoutMs: source.apiTimeoutMs,
+    maxBodyBytes: source.apiMaxBodyBytes,
+    logger,
+  });
 }
 
 /** min(life, max-age): the provider stops honouring an endpoint after `life` minutes. */
@@ -138,6 +144,7 @@ export class SwivelApp {
       logger,
     });
     const { host, port, socksPort, auth } = config.listen;
+    const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
     this.http = new HttpProxyListener({
       host,
       port,
@@ -156,6 +163,8 @@ export class SwivelApp {
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
+      limits: config.listen,
+      targetPolicy,
     });
     this.socks =
       socksPort === 0
@@ -171,6 +180,8 @@ export class SwivelApp {
             idleTimeoutMs: up.idleTimeoutMs,
             logger,
             onSuccess: (h, p) => this.prober.noteTarget(h, p),
+            maxConnections: config.listen.maxConnections,
+            targetPolicy,
           });
   }
 

@@ -56,6 +56,8 @@ export const ERRORS = {
   proxy_auth_required: { status: 407, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false },
   request_header_too_large: { status: 431, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   uri_too_long: { status: 414, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
+  bad_target: { status: 400, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false },
+  header_timeout: { status: 408, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   target_denied: { status: 403, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false },
   // Local resources (fds, buffers): swivel's own fault, never an endpoint's.
   overloaded: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },

@@ -192,6 +192,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       lb: get('lb'),
       apiTimeoutMs: get('api-timeout'),
       apiConcurrency: get('api-concurrency'),
+      apiMaxBodyBytes: get<number>('api-max-body') * 1024,
     },
     geo: {
       cc: geoValue('cc', get('cc'), src('cc')),
@@ -216,6 +217,13 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       adminPort,
       drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),
+      headerTimeoutMs: get('header-timeout'),
+      keepAliveTimeoutMs: get('keepalive-timeout'),
+      maxHeaderSize: get('max-header-size'),
+      maxHeaders: get('max-headers'),
+      maxConnections: get('max-connections'),
+      denyPrivateTargets: get('deny-private-targets'),
+      allowPorts: portList(get('allow-ports'), src('allow-ports')),
     },
     upstream: {
       protocol: get<UpstreamProtocol>('upstream-protocol'),
@@ -234,6 +242,19 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     },
     logLevel: get<LogLevel>('log-level'),
   };
+}
+
+/** `443,8443` → [443, 8443]; every entry an integer port in 1–65535. */
+function portList(value: string | undefined, source: string): number[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((part) => {
+    const text = part.trim();
+    const port = Number(text);
+    if (!/^[0-9]+$/.test(text) || port < 1 || port > 65535) {
+      fail(`Expected \`${source}\` to list ports in 1-65535 separated by commas, got \`${value}\``);
+    }
+    return port;
+  });
 }
 
 function probeUrl(value: string | undefined, source: string): string | undefined {

@@ -11,6 +11,8 @@ export interface RawResponse {
   status: number;
   contentType: string | undefined;
   location: string | undefined;
+  /** Retry-After as sent (provider/retry-after.ts parses it against the refresher's clock). */
+  retryAfter: string | undefined;
   text: string;
 }
 
@@ -64,6 +66,7 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
       status: response.statusCode,
       contentType: firstHeader(response.headers['content-type']),
       location: firstHeader(response.headers.location),
+      retryAfter: firstHeader(response.headers['retry-after']),
       text,
     };
   } catch (err) {

@@ -13,6 +13,9 @@ import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { parseUsername, type UsernameSelection } from './username.js';
+import { isLocalExhaustion } from '../errno.js';
+import { applySocketCap } from './limits.js';
+import { OPEN_POLICY, checkTarget, type TargetPolicy } from './target-policy.js';
 
 export interface SocksProxyOptions {
   host: string;
@@ -26,6 +29,9 @@ export interface SocksProxyOptions {
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */
   onSuccess?: (host: string, port: number) => void;
+  /** 0 = no cap. */
+  maxConnections?: number;
+  targetPolicy?: TargetPolicy;
 }
 
 export class SocksProxyListener {
@@ -36,7 +42,17 @@ export class SocksProxyListener {
   constructor(private readonly options: SocksProxyOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'socks' });
     this.server = net.createServer((socket) => this.onConnection(socket));
+    applySocketCap(this.server, options.maxConnections ?? 0);
+    this.server.on('drop', () => this.droppedConnections++);
+    // A failed accept (EMFILE/ENFILE) is a server 'error': local, never an endpoint's fault.
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      if (isLocalExhaustion(err.code)) options.dialer.overload.report('accept', err.code);
+      else this.log.error({ err }, 'SOCKS listener error');
+    });
   }
+
+  /** Connections closed at once because --max-connections were open (metrics). */
+  droppedConnections = 0;
 
   get port(): number {
     const address = this.server.address();
@@ -147,6 +163,7 @@ export class SocksProxyListener {
   ): Promise<Tunnel | SwivelError> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
+      checkTarget(host, port, this.options.targetPolicy ?? OPEN_POLICY);
       const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
       // The client leaving cancels the dial at once (one listener per connection).
       const cancel: DialCancel = { cancelled: false, onCancel: undefined };
