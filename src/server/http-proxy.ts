@@ -16,7 +16,7 @@ import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
 import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
-import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, type ListenerLimits } from './limits.js';
+import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, markRequestSeen, type ListenerLimits } from './limits.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
 
 export interface HttpProxyOptions {
@@ -104,6 +104,7 @@ export class HttpProxyListener extends Server {
 
   /** Limits node:http does not enforce with the answer we want: header count (431), URI length (414). */
   private checkHead(request: http.IncomingMessage): void {
+    markRequestSeen(request.socket);
     if (request.rawHeaders.length > this.limits.maxHeaders * 2) {
       throw new SwivelError('request_header_too_large', `more than ${this.limits.maxHeaders} request headers`);
     }

@@ -42,6 +42,29 @@ export function applyHttpLimits(server: http.Server, limits: ListenerLimits): vo
   // Expired heads are found by a sweep (default every 30 s); sweep often enough to honour the timeout.
   s.connectionsCheckingInterval = Math.max(100, Math.min(1_000, Math.floor(limits.headerTimeoutMs / 4)));
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
+  closeSilentConnections(server, limits.headerTimeoutMs);
+}
+
+const SEEN = Symbol('swivel.requestSeen');
+
+/** Mark a client socket as having sent a complete request head. */
+export function markRequestSeen(socket: net.Socket): void {
+  (socket as net.Socket & { [SEEN]?: true })[SEEN] = true;
+}
+
+/**
+ * node:http's header timeout only starts with a request's first byte that is not a CRLF, so a
+ * silent connection or one sending bare CRLFs would wait forever; one timer per connection (not
+ * per request) closes those that have not produced a request head in time.
+ */
+export function closeSilentConnections(server: http.Server, headerTimeoutMs: number): void {
+  server.on('connection', (socket: net.Socket) => {
+    const timer = setTimeout(() => {
+      if ((socket as net.Socket & { [SEEN]?: true })[SEEN] !== true) socket.destroy();
+    }, headerTimeoutMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
 
 /** For the SOCKS listener's net.Server. */
