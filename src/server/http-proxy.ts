@@ -170,14 +170,20 @@ export class HttpProxyListener extends Server {
       // The client leaving cancels the dial at once (one listener per tunnel, not per attempt).
       const cancel: DialCancel = { cancelled: false, onCancel: undefined };
       const onGone = (): void => cancelDial(cancel);
+      // node:http keeps CONNECT sockets half-open: a client leaving shows as 'end' first.
+      socket.once('end', onGone);
       socket.once('close', onGone);
       const tunnel = await this.opts.dialer
         .dial({ geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true, cancel }, trace, (endpoint) =>
           this.opts.openTunnel(endpoint, host, port, cancel),
         )
-        .finally(() => socket.off('close', onGone));
-      if (socket.destroyed) {
+        .finally(() => {
+          socket.off('end', onGone);
+          socket.off('close', onGone);
+        });
+      if (socket.destroyed || cancel.cancelled) {
         tunnel.socket.destroy();
+        socket.destroy();
         return;
       }
       this.opts.onSuccess?.(host, port);
@@ -203,7 +209,11 @@ export class HttpProxyListener extends Server {
       };
     } else {
       const error = isSwivelError(err) ? err : this.unexpected(err);
-      if (error.code === 'client_closed') return;
+      if (error.code === 'client_closed') {
+        // A half-open CONNECT socket would otherwise linger: the client is gone, so is the socket.
+        socket.destroy();
+        return;
+      }
       this.logger.debug(
         { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
         'request failed',
