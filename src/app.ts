@@ -59,6 +59,7 @@ export function createSource(
     apiBase: source.apiBase,
     appKey: source.appKey,
     timeoutMs: source.apiTimeoutMs,
+    maxBodyBytes: source.apiMaxBodyBytes,
     logger,
     ...provider,
   });
@@ -150,6 +151,7 @@ export class SwivelApp {
       logger,
     });
     const { host, port, socksPort, auth } = config.listen;
+    const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
     this.http = new HttpProxyListener({
       host,
       port,
@@ -168,6 +170,8 @@ export class SwivelApp {
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
+      limits: config.listen,
+      targetPolicy,
     });
     this.socks =
       socksPort === undefined
@@ -183,6 +187,8 @@ export class SwivelApp {
             idleTimeoutMs: up.idleTimeoutMs,
             logger,
             onSuccess: (h, p) => this.prober.noteTarget(h, p),
+            maxConnections: config.listen.maxConnections,
+            targetPolicy,
           });
   }
 

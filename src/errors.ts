@@ -36,6 +36,11 @@ interface ErrorSpec {
   readonly exit: 1 | 2 | 3;
   /** True when `serve` must not start at all after this failure on its first extraction. */
   readonly fatalAtStart: boolean;
+  /**
+   * Evidence that might be the target's fault as much as the endpoint's: only such failures are held
+   * by the "never eject more than half a sub-pool" cap. Timeouts and refusals are the endpoint's own.
+   */
+  readonly ambiguous?: boolean;
 }
 
 export const ERRORS = {
@@ -57,18 +62,49 @@ export const ERRORS = {
   bad_selector: { status: 400, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 2, fatalAtStart: false },
   client_closed: { status: 400, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   proxy_auth_required: { status: 407, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  request_header_too_large: { status: 431, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  uri_too_long: { status: 414, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  bad_target: { status: 400, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 2, fatalAtStart: false },
+  header_timeout: { status: 408, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  target_denied: { status: 403, socks: SocksReply.NOT_ALLOWED, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  // Local resources (fds, buffers): swivel's own fault, never an endpoint's.
+  overloaded: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  // The target, reached through a working endpoint, does not exist, refused or timed out.
+  target_unreachable: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  // An endpoint's host name resolved to an address swivel refuses to dial.
+  endpoint_refused: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
   // Upstream endpoint.
   upstream_connect_failed: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_refused: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
   upstream_timeout: { status: 504, socks: SocksReply.TTL_EXPIRED, blamesEndpoint: true, exit: 3, fatalAtStart: false },
   upstream_auth_failed: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
-  upstream_rejected: { status: 502, socks: SocksReply.HOST_UNREACHABLE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
-  upstream_reset: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
-  upstream_protocol: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, exit: 3, fatalAtStart: false },
+  upstream_rejected: {
+    status: 502,
+    socks: SocksReply.HOST_UNREACHABLE,
+    blamesEndpoint: true,
+    ambiguous: true,
+    exit: 3,
+    fatalAtStart: false,
+  },
+  upstream_reset: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: true, ambiguous: true, exit: 3, fatalAtStart: false },
+  upstream_protocol: {
+    status: 502,
+    socks: SocksReply.GENERAL_FAILURE,
+    blamesEndpoint: true,
+    ambiguous: true,
+    exit: 3,
+    fatalAtStart: false,
+  },
   session_lost: { status: 502, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   internal: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 1, fatalAtStart: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** The table row of `code`, typed as the full spec (optional columns included). */
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  return ERRORS[code];
+}
 
 const kSwivelError = Symbol.for('swivel.error');
 
@@ -102,26 +138,4 @@ export class SwivelError extends Error {
 export function isSwivelError(err: unknown, code?: ErrorCode): err is SwivelError {
   if (typeof err !== 'object' || err === null || (err as { [kSwivelError]?: unknown })[kSwivelError] !== true) return false;
   return code === undefined || (err as SwivelError).code === code;
-}
-
-/**
- * Normalise a system error from a socket to one of our upstream codes. Done once, here, so no other
- * module looks at errno strings.
- */
-export function upstreamErrorFromSystem(err: unknown, phase: 'connect' | 'handshake' | 'relay'): SwivelError {
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (errno === 'ETIMEDOUT' || errno === 'UND_ERR_CONNECT_TIMEOUT' || errno === 'UND_ERR_HEADERS_TIMEOUT') {
-    return new SwivelError('upstream_timeout', 'upstream proxy timed out', { cause: err });
-  }
-  if (
-    phase === 'connect' ||
-    errno === 'ECONNREFUSED' ||
-    errno === 'EHOSTUNREACH' ||
-    errno === 'ENETUNREACH' ||
-    errno === 'ENOTFOUND' ||
-    errno === 'EAI_AGAIN'
-  ) {
-    return new SwivelError('upstream_connect_failed', 'could not connect to upstream proxy', { cause: err, details: { errno } });
-  }
-  return new SwivelError('upstream_reset', 'upstream proxy closed the connection', { cause: err, details: { errno } });
 }

@@ -45,6 +45,7 @@ describe('loadConfig defaults', () => {
       lb: undefined,
       apiTimeoutMs: 10_000,
       apiConcurrency: 2,
+      apiMaxBodyBytes: 4 * 1024 * 1024,
     });
     expect(c.geo).toEqual({ cc: undefined, state: undefined, city: undefined, ep: undefined });
     expect(c.pool).toEqual({
@@ -57,7 +58,21 @@ describe('loadConfig defaults', () => {
       idleDropMs: 600_000,
       strictSessions: false,
     });
-    expect(c.listen).toEqual({ host: '127.0.0.1', port: 8080, socksPort: 1080, adminPort: 0, drainTimeoutMs: 5000, auth: undefined });
+    expect(c.listen).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      socksPort: 1080,
+      adminPort: 0,
+      drainTimeoutMs: 5000,
+      auth: undefined,
+      headerTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
+      maxHeaderSize: 16_384,
+      maxHeaders: 100,
+      maxConnections: 0,
+      denyPrivateTargets: false,
+      allowPorts: [],
+    });
     expect(c.upstream).toEqual({
       protocol: 'http',
       connectTimeoutMs: 5_000,

@@ -80,15 +80,36 @@ describe('PassiveHealth.failure', () => {
     expect(health.failure(e, err('upstream_reset'))).toBe('ejected');
   });
 
-  it('never ejects more than half of a sub-pool', () => {
+  it('never ejects more than half of a sub-pool on evidence that may be the target', () => {
     const { health, endpoints } = setup(4, { maxFailures: 1 });
     expect(health.failure(endpoints[0]!, err('upstream_reset'))).toBe('ejected');
     expect(health.failure(endpoints[1]!, err('upstream_reset'))).toBe('ejected');
     expect(health.failure(endpoints[2]!, err('upstream_reset'))).toBe('spared');
-    expect(health.failure(endpoints[3]!, err('upstream_auth_failed'))).toBe('spared');
+    expect(health.failure(endpoints[3]!, err('upstream_rejected'))).toBe('spared');
     expect(endpoints.filter((e) => e.health === 'ejected')).toHaveLength(2);
     expect(endpoints[2]!.health).toBe('unknown');
     expect(health.ejectedTotal).toBe(2);
+  });
+
+  it.each(['upstream_timeout', 'upstream_refused', 'upstream_auth_failed'] as const)(
+    'ejects past the half-sub-pool cap on %s, the endpoint’s own fault',
+    (code) => {
+      const { health, endpoints } = setup(4, { maxFailures: 1 });
+      health.failure(endpoints[0]!, err('upstream_reset'));
+      health.failure(endpoints[1]!, err('upstream_reset'));
+      expect(health.failure(endpoints[2]!, err(code))).toBe('ejected');
+    },
+  );
+
+  it('ejects at once on a refused connect to the endpoint', () => {
+    const { health, endpoints } = setup(8);
+    expect(health.failure(endpoints[0]!, err('upstream_refused'))).toBe('ejected');
+  });
+
+  it.each(['target_unreachable', 'overloaded'] as const)('never counts %s', (code) => {
+    const { health, endpoints } = setup(4, { maxFailures: 1 });
+    for (let i = 0; i < 10; i++) expect(health.failure(endpoints[0]!, err(code))).toBe('ignored');
+    expect(endpoints[0]!.health).toBe('unknown');
   });
 
   it('spares the only endpoint of a sub-pool, and rounds half down for odd sizes', () => {

@@ -68,7 +68,16 @@ describe('connectReplyStep', () => {
     expect(r.error.details).toEqual({ endpoint: '203.0.113.1:8001', status });
   });
 
-  it.each([403, 502, 301, 100])('fails with upstream_rejected on %i, keeping the status', (status) => {
+  it.each([502, 503, 504])('fails with target_unreachable on %i, the gateway speaking of the target', (status) => {
+    const r = step(`HTTP/1.1 ${status} Bad Gateway: no such host\r\n\r\n`);
+    expect(r.kind).toBe('failed');
+    if (r.kind !== 'failed') return;
+    expect(r.error.code).toBe('target_unreachable');
+    expect(r.error.message).toContain('no such host');
+    expect(r.error.details).toEqual({ endpoint: '203.0.113.1:8001', status });
+  });
+
+  it.each([403, 500, 301, 100])('fails with upstream_rejected on %i, keeping the status', (status) => {
     const r = step(`HTTP/1.1 ${status} X\r\n\r\n`);
     expect(r.kind).toBe('failed');
     if (r.kind !== 'failed') return;
@@ -267,9 +276,9 @@ describe('openHttpTunnel over real sockets', () => {
     expect(err.details?.phase).toBe('response');
   });
 
-  it('fails with upstream_connect_failed when nothing listens', async () => {
+  it('fails with upstream_refused when nothing listens', async () => {
     const port = await closedPort();
     const err = await tunnelError(openHttpTunnel(endpointAt(port), 'example.com', 443, TIMEOUTS));
-    expect(err.code).toBe('upstream_connect_failed');
+    expect(err.code).toBe('upstream_refused');
   });
 });

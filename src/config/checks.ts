@@ -40,3 +40,16 @@ export function probeUrl(value: string | undefined, source: string): string | un
   if (url?.protocol !== 'http:') fail(`Expected \`${source}\` to be an http:// URL, got \`${value}\``);
   return value;
 }
+
+/** `443,8443` → [443, 8443]; every entry an integer port in 1–65535. */
+export function portList(value: string | undefined, source: string): number[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((part) => {
+    const text = part.trim();
+    const port = Number(text);
+    if (!/^[0-9]+$/.test(text) || port < 1 || port > 65535) {
+      fail(`Expected \`${source}\` to list ports in 1-65535 separated by commas, got \`${value}\``);
+    }
+    return port;
+  });
+}

@@ -5,7 +5,7 @@
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
 import { resolveApiBase } from '../provider/presets.js';
-import { geoValue, probeUrl, validateApiBase } from './checks.js';
+import { geoValue, portList, probeUrl, validateApiBase } from './checks.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
 import type { SwivelConfig } from './types.js';
 import { fail, parseValue, type Raw } from './values.js';
@@ -84,6 +84,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       lb: get('lb'),
       apiTimeoutMs: get('api-timeout'),
       apiConcurrency: get('api-concurrency'),
+      apiMaxBodyBytes: get('api-max-body') * 1024,
     },
     geo: {
       cc: geoValue('cc', get('cc'), src('cc')),
@@ -108,6 +109,13 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       adminPort,
       drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),
+      headerTimeoutMs: get('header-timeout'),
+      keepAliveTimeoutMs: get('keepalive-timeout'),
+      maxHeaderSize: get('max-header-size'),
+      maxHeaders: get('max-headers'),
+      maxConnections: get('max-connections'),
+      denyPrivateTargets: get('deny-private-targets'),
+      allowPorts: portList(get('allow-ports'), src('allow-ports')),
     },
     upstream: {
       protocol: get('upstream-protocol'),

@@ -32,6 +32,8 @@ export interface SourceConfig {
   lb?: string;
   apiTimeoutMs: number;
   apiConcurrency: number;
+  /** Provider answers larger than this are aborted. */
+  apiMaxBodyBytes: number;
 }
 
 export interface PoolConfig {
@@ -60,6 +62,17 @@ export interface ListenConfig {
   /** How long a stop waits for requests and tunnels in flight. */
   drainTimeoutMs: number;
   auth?: { username: string; password: string };
+  /** Client-side limits (server/limits.ts). */
+  headerTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderSize: number;
+  maxHeaders: number;
+  /** Per listener; 0 = no cap. */
+  maxConnections: number;
+  /** Destination policy (server/target-policy.ts). */
+  denyPrivateTargets: boolean;
+  /** Empty: any port. */
+  allowPorts: number[];
 }
 
 export interface UpstreamConfig {

@@ -1,13 +1,16 @@
 /**
  * Passive health: every attempt through an endpoint reports its outcome here. Consecutive
- * connect-level failures (refused, reset before a response, timeout, 407/401, non-2xx to CONNECT)
- * eject the endpoint at `maxFailures`; an auth failure ejects at once. Ejection lasts a back-off
+ * connect-level failures (reset before a response, timeout, 407/401, non-2xx to CONNECT) eject the
+ * endpoint at `maxFailures`; an auth failure or a refused TCP connect to the endpoint itself ejects
+ * at once. The target's own faults (502/503/504 from a gateway, SOCKS 0x03-0x05) and local fd
+ * exhaustion never reach here as failures (errors.ts `blamesEndpoint`). Ejection lasts a back-off
  * that doubles per ejection; the prober (or, without one, the clock) readmits it. A success resets
- * the count. Never more than half of a sub-pool is ejected on passive evidence alone: a burst of
- * failures that hits everything is more likely the target's or the network's fault than theirs.
+ * the count. Evidence that might be the target's fault (errors.ts `ambiguous`) never ejects more
+ * than half a sub-pool: a burst of those that hits everything is more likely the target's or the
+ * network's fault. Timeouts and refusals are the endpoint's own and are not held by that cap.
  */
 import type { Clock } from '../clock.js';
-import { ERRORS, type SwivelError } from '../errors.js';
+import { ERRORS, errorSpec, type SwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
 import type { EndpointPool } from '../pool/pool.js';
@@ -41,9 +44,9 @@ export class PassiveHealth {
   failure(endpoint: Endpoint, error: SwivelError): FailureVerdict {
     if (!ERRORS[error.code].blamesEndpoint || endpoint.health === 'ejected') return 'ignored';
     endpoint.consecutiveFailures++;
-    const fatal = error.code === 'upstream_auth_failed';
+    const fatal = error.code === 'upstream_auth_failed' || error.code === 'upstream_refused' || error.code === 'endpoint_refused';
     if (!fatal && endpoint.consecutiveFailures < this.options.maxFailures) return 'counted';
-    if (!this.mayEject(endpoint)) {
+    if (errorSpec(error.code).ambiguous === true && !this.mayEject(endpoint)) {
       this.log.debug(
         { endpoint: endpoint.id, pool: endpoint.poolKey, reason: error.code },
         'not ejecting: half the sub-pool is already out',

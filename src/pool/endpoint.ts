@@ -32,6 +32,11 @@ export class Endpoint {
   ejectedUntil = 0;
   /** Set when the pool drops it; a retired endpoint is never handed out again. */
   retired = false;
+  /**
+   * The checked IP address to dial when `host` is a name (upstream/resolve.ts): resolved once and
+   * filtered, so what passed the filter is what is dialled (no second lookup, no rebinding).
+   */
+  address: string | undefined = undefined;
 
   /** `id` may be passed when the caller already built it (the ingest loop looks it up first). */
   constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number, id = endpointId(parsed.host, parsed.port)) {

@@ -74,7 +74,7 @@ export class EndpointPool {
     const key = geoKey(geo);
     let sub = this.subPools.get(key);
     if (sub === undefined) {
-      sub = new SubPool(key, geo, isDefault, createStrategy(this.options.rotate, this.options.random), this.now);
+      sub = new SubPool(key, geo, isDefault, createStrategy(this.options.rotate, this.options.random), this.now, this.options.random);
       this.subPools.set(key, sub);
       if (!isDefault) this.log.debug({ pool: key }, 'sub-pool created');
     }

@@ -7,6 +7,8 @@ import type { ParsedEndpoint } from '../provider/types.js';
 import { Endpoint, endpointId, isUsable } from './endpoint.js';
 import type { GeoSelection } from './geo-key.js';
 import type { SelectStrategy } from './strategies/index.js';
+import type { RandomSource } from './strategies/types.js';
+import { pickUntried } from './strategies/untried.js';
 
 export interface IngestResult {
   added: number;
@@ -25,6 +27,7 @@ export class SubPool {
     readonly isDefault: boolean,
     private readonly strategy: SelectStrategy,
     now: number,
+    private readonly random: RandomSource = Math.random,
   ) {
     this.lastDemandAt = now;
   }
@@ -33,13 +36,17 @@ export class SubPool {
     return this.endpoints.length;
   }
 
-  /** One endpoint by the rotation strategy, skipping `avoid`; undefined when none is usable. */
   /** The endpoint with this id, if the sub-pool holds it (a session bound on another replica). */
   byEndpointId(id: string): Endpoint | undefined {
     return this.byId.get(id);
   }
 
+  /**
+   * One endpoint by the rotation strategy; a retry (non-empty `avoid`) picks at random among the
+   * untried instead of the failed one's neighbour. Undefined when none is usable.
+   */
   select(now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined {
+    if (avoid !== undefined && avoid.length > 0) return pickUntried(this.endpoints, now, avoid, this.random);
     return this.strategy.pick(this.endpoints, now, avoid);
   }
 

@@ -20,7 +20,7 @@ export interface ProviderClientOptions {
   dispatcher?: Dispatcher;
   /** Budget for one request: connect, headers and body. Default 10 000. */
   timeoutMs?: number;
-  /** Answers larger than this are refused as malformed. Default 32 MiB (about 1.5M entries). */
+  /** Answers larger than this are aborted. Default 4 MiB (a real list is a few hundred KB). */
   maxBodyBytes?: number;
   logger?: Logger;
   /** Schedules request deadlines; the system clock when absent. */
@@ -30,7 +30,7 @@ export interface ProviderClientOptions {
 export type QueryParams = Record<string, string | number | undefined>;
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Query parameter order of `GET /ip/v3`, as the provider documents it. */
 const EXTRACT_PARAMS = ['cc', 'state', 'city', 'num', 'life', 'ep', 'format', 'lb'] as const;
@@ -204,6 +204,10 @@ function httpError(response: RawResponse, url: string): SwivelError {
   const safeUrl = redactUrl(url);
   const details: Record<string, unknown> = { url: safeUrl, status: response.status };
   if (response.location !== undefined) details.location = redactUrl(response.location);
+  // 429 and 503 may say when to come back (RFC 9110 §10.2.3); the refresher honours it.
+  if ((response.status === 429 || response.status === 503) && response.retryAfter !== undefined) {
+    details.retryAfter = response.retryAfter;
+  }
   return new SwivelError('provider_http', `The provider API answered HTTP ${response.status} for ${safeUrl}.`, { details });
 }
 

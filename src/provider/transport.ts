@@ -4,6 +4,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
+import { errnoOf, isTimeoutErrno } from '../errno.js';
 import { SwivelError } from '../errors.js';
 import { redactUrl } from '../logger.js';
 
@@ -11,6 +12,8 @@ export interface RawResponse {
   status: number;
   contentType: string | undefined;
   location: string | undefined;
+  /** Retry-After as sent (provider/retry-after.ts parses it against the refresher's clock). */
+  retryAfter: string | undefined;
   text: string;
 }
 
@@ -35,8 +38,6 @@ export function defaultDispatcher(): Dispatcher {
   sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connect: { timeout: CONNECT_TIMEOUT_MS } });
   return sharedAgent;
 }
-
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /** Marks our own deadline so it is told apart from the caller's abort. */
 class DeadlineExceeded extends Error {}
@@ -69,6 +70,7 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
       status: response.statusCode,
       contentType: firstHeader(response.headers['content-type']),
       location: firstHeader(response.headers.location),
+      retryAfter: firstHeader(response.headers['retry-after']),
       text,
     };
   } catch (err) {
@@ -106,7 +108,7 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 function transportError(err: unknown, url: string, timeoutMs: number, deadlineHit: boolean): SwivelError {
   const safeUrl = redactUrl(url);
   const errno = errnoOf(err);
-  if (deadlineHit || (errno !== undefined && TIMEOUT_CODES.has(errno))) {
+  if (deadlineHit || isTimeoutErrno(errno)) {
     return new SwivelError('provider_timeout', `The provider API did not answer within ${timeoutMs} ms (${safeUrl}).`, {
       cause: err,
       details: { url: safeUrl, timeoutMs, errno: errno ?? 'deadline' },
@@ -116,13 +118,4 @@ function transportError(err: unknown, url: string, timeoutMs: number, deadlineHi
     cause: err,
     details: { url: safeUrl, errno: errno ?? null },
   });
-}
-
-/** `code` of a system or undici error; Happy Eyeballs failures arrive as an AggregateError. */
-function errnoOf(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  const inner = (err as { errors?: unknown }).errors;
-  return Array.isArray(inner) && inner.length > 0 ? errnoOf(inner[0]) : undefined;
 }

@@ -14,6 +14,7 @@ import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
 import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
+import { retryAfterMs } from '../provider/retry-after.js';
 
 export interface RefresherOptions {
   source: EndpointSource;
@@ -196,8 +197,11 @@ export class Refresher implements Supplier {
     const error = isSwivelError(err) ? err : new SwivelError('internal', 'extraction failed unexpectedly', { cause: err });
     st.failures++;
     st.lastError = error;
-    const retryInMs = backoffDelay(st.failures, this.backoff, this.random);
-    st.nextAttemptAt = this.options.clock.now() + retryInMs;
+    const now = this.options.clock.now();
+    // A provider that says when to come back (Retry-After on 429/503) is waited for at least that long.
+    const asked = retryAfterMs(error.details?.['retryAfter'] as string | undefined, now);
+    const retryInMs = Math.max(backoffDelay(st.failures, this.backoff, this.random), asked ?? 0);
+    st.nextAttemptAt = now + retryInMs;
     if (!log) return;
     const fields = { pool: sub.key, code: error.code, reason: error.message, retryInMs, usable: sub.usableAt(this.options.clock.now()) };
     if (!st.failing) this.log.warn(fields, 'extraction failing; serving unexpired endpoints and backing off');

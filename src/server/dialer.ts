@@ -1,7 +1,10 @@
 /**
  * The one loop both listeners run: pick an endpoint, try it, report the outcome, and on a
  * connect-level failure try another endpoint, up to `retries` more times, as long as nothing has
- * reached the client yet and the request may be replayed (RFC 9110 §9.2.2).
+ * reached the client yet and the request may be replayed (RFC 9110 §9.2.2). A connection to an
+ * endpoint that failed before any byte of the request was sent is retried whatever the method, and
+ * a refused connect (the endpoint is gone, ejected at once) does not use up the retry budget: each
+ * one removes an endpoint, so the loop is bounded by the sub-pool's size.
  */
 import { ERRORS, SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -9,12 +12,19 @@ import type { PassiveHealth } from '../health/passive.js';
 import { isUsable, type Endpoint } from '../pool/endpoint.js';
 import type { GeoSelection } from '../pool/geo-key.js';
 import type { EndpointPool } from '../pool/pool.js';
+import type { DialCancel } from '../upstream/types.js';
+import { OverloadReporter } from './overload.js';
+
+/** Failures that happen before any byte of the request left: safe to send elsewhere. */
+const NOTHING_SENT = new Set(['upstream_refused', 'upstream_connect_failed', 'endpoint_refused']);
 
 export interface DialRequest {
   geo: GeoSelection;
   session?: string | undefined;
   /** False for a request whose body is being streamed: it cannot be sent twice. */
   replayable: boolean;
+  /** Set by the listener when the client leaves; the dial stops and blames nobody. */
+  cancel?: DialCancel | undefined;
 }
 
 /** Filled in as the dial proceeds, so the caller can report attempts even on failure. */
@@ -32,11 +42,17 @@ export interface DialerOptions {
   logger?: Logger;
 }
 
+function isCancelled(req: DialRequest): boolean {
+  return req.cancel?.cancelled === true;
+}
+
 export class Dialer {
   private readonly log: Logger;
+  readonly overload: OverloadReporter;
 
   constructor(private readonly options: DialerOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
+    this.overload = new OverloadReporter(this.log, () => options.pool.now);
   }
 
   async dial<T>(req: DialRequest, trace: DialTrace, attempt: (endpoint: Endpoint) => Promise<T>): Promise<T> {
@@ -45,7 +61,9 @@ export class Dialer {
     const strict = strictSessions && req.session !== undefined;
     let avoid: Endpoint[] | undefined;
     let lastError: SwivelError | undefined;
+    let free = 0;
     for (;;) {
+      if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection');
       if (strict) this.checkStrictSession(req.session!, sub);
       const endpoint = pool.select(sub, req.session, avoid) ?? (await this.acquire(req, avoid, lastError));
       trace.attempts++;
@@ -56,10 +74,14 @@ export class Dialer {
         return result;
       } catch (err) {
         const error = isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure while forwarding', { cause: err });
+        if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection', { cause: error });
+        if (error.code === 'overloaded') this.overload.report('dial', error.details?.['errno']);
         const blames = ERRORS[error.code].blamesEndpoint;
         if (blames) health.failure(endpoint, error);
         this.log.debug({ endpoint: endpoint.id, code: error.code, attempt: trace.attempts }, 'attempt failed');
-        if (!blames || !req.replayable || trace.attempts > retries) throw error;
+        if (error.code === 'upstream_refused' && free < sub.size) free++;
+        const replayable = req.replayable || NOTHING_SENT.has(error.code);
+        if (!blames || !replayable || trace.attempts - free > retries) throw error;
         if (strict) throw this.sessionLost(req.session!, sub.key, endpoint, error.code);
         avoid ??= [];
         avoid.push(endpoint);

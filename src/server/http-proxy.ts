@@ -15,7 +15,10 @@ import type { Listener } from './listener.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
-import type { TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
+import { isLocalExhaustion } from '../errno.js';
+import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, markRequestSeen, type ListenerLimits } from './limits.js';
+import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
 
 export interface HttpProxyOptions {
   host: string;
@@ -30,6 +33,8 @@ export interface HttpProxyOptions {
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */
   onSuccess?: (host: string, port: number) => void;
+  limits?: ListenerLimits;
+  targetPolicy?: TargetPolicy;
 }
 
 const REALM = 'swivel';
@@ -50,12 +55,27 @@ export class HttpProxyListener extends Server implements Listener {
   readonly kind = 'http';
   private readonly opts: HttpProxyOptions;
   private readonly logger: Logger;
+  private readonly limits: ListenerLimits;
+  private readonly policy: TargetPolicy;
+  private draining = false;
+  /** Connections closed at once because --max-connections were open (metrics). */
+  droppedConnections = 0;
 
   constructor(options: HttpProxyOptions) {
     super({ host: options.host, port: options.port, authRealm: REALM });
     this.opts = options;
     this.logger = (options.logger ?? silentLogger).child({ component: 'http' });
     this.prepareRequestFunction = (o) => this.authorize(o);
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.policy = options.targetPolicy ?? OPEN_POLICY;
+    applyHttpLimits(this.server, this.limits);
+    this.server.on('drop', () => this.droppedConnections++);
+    // node:net reports a failed accept (EMFILE/ENFILE) as a server 'error'; unhandled it would
+    // kill the process. It is local, says nothing about endpoints, and clears when fds come back.
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      if (isLocalExhaustion(err.code)) this.opts.dialer.overload.report('accept', err.code);
+      else this.logger.error({ err }, 'HTTP listener error');
+    });
   }
 
   /**
@@ -63,6 +83,7 @@ export class HttpProxyListener extends Server implements Listener {
    * left. Idle keep-alive connections are closed at once (node:http does that on close()).
    */
   async drain(drainMs: number): Promise<void> {
+    this.draining = true;
     if (drainMs <= 0) return this.close(true);
     const timer = setTimeout(() => this.closeConnections(), drainMs);
     try {
@@ -74,8 +95,24 @@ export class HttpProxyListener extends Server implements Listener {
 
   /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
   override onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-    if (err.code === 'ECONNRESET' || !socket.writable) return;
-    this.sendSocketResponse(socket, 400, { 'X-Swivel-Error': 'bad_request', 'X-Swivel-Attempts': '0' }, 'malformed HTTP request\n');
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const { status, code } = clientErrorAnswer(err);
+    const text = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
+    this.sendSocketResponse(socket, status, { 'X-Swivel-Error': code, 'X-Swivel-Attempts': '0' }, text);
+  }
+
+  /** Limits node:http does not enforce with the answer we want: header count (431), URI length (414). */
+  private checkHead(request: http.IncomingMessage): void {
+    markRequestSeen(request.socket);
+    if (request.rawHeaders.length > this.limits.maxHeaders * 2) {
+      throw new SwivelError('request_header_too_large', `more than ${this.limits.maxHeaders} request headers`);
+    }
+    if (request.url !== undefined && request.url.length > MAX_URI_LENGTH) {
+      throw new SwivelError('uri_too_long', `request-target longer than ${MAX_URI_LENGTH} bytes`);
+    }
   }
 
   /** Authentication and selection, from the Proxy-Authorization username (and password). */
@@ -99,10 +136,14 @@ export class HttpProxyListener extends Server implements Listener {
     // Kept here: undici detaches request.socket when it abandons a streamed request body.
     const socket = request.socket;
     try {
+      this.checkHead(request);
+      if (hasEmptyAuthority(request.url ?? '')) throw new SwivelError('bad_target', 'absolute URL without a host');
       const handler = await this.prepareRequestHandling(request);
       const selection = handler.customTag as UsernameSelection;
       const url = request.url!;
       const target = handler.trgParsed!;
+      const targetPort = target.port === '' ? 80 : Number(target.port);
+      checkTarget(bareHost(target.hostname), targetPort, this.policy);
       const closed = new AbortController();
       response.once('close', () => closed.abort());
       const answer = await this.opts.dialer.dial(
@@ -110,7 +151,9 @@ export class HttpProxyListener extends Server implements Listener {
         trace,
         (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
       );
-      this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
+      this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
+      // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
+      if (this.draining) response.setHeader('connection', 'close');
       await deliver(answer, response);
     } catch (err) {
       this.fail(request, socket, err, trace);
@@ -120,17 +163,29 @@ export class HttpProxyListener extends Server implements Listener {
   override async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
+      this.checkHead(request);
       const handler = await this.prepareRequestHandling(request);
       const selection = handler.customTag as UsernameSelection;
       const host = bareHost(handler.trgParsed!.hostname);
-      const port = Number(handler.trgParsed!.port);
-      const tunnel = await this.opts.dialer.dial(
-        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.opts.openTunnel(endpoint, host, port),
-      );
-      if (socket.destroyed) {
+      const port = handler.trgParsed!.port === '' ? NaN : Number(handler.trgParsed!.port);
+      checkTarget(host, port, this.policy);
+      // The client leaving cancels the dial at once (one listener per tunnel, not per attempt).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      const onGone = (): void => cancelDial(cancel);
+      // node:http keeps CONNECT sockets half-open: a client leaving shows as 'end' first.
+      socket.once('end', onGone);
+      socket.once('close', onGone);
+      const tunnel = await this.opts.dialer
+        .dial({ geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true, cancel }, trace, (endpoint) =>
+          this.opts.openTunnel(endpoint, host, port, cancel),
+        )
+        .finally(() => {
+          socket.off('end', onGone);
+          socket.off('close', onGone);
+        });
+      if (socket.destroyed || cancel.cancelled) {
         tunnel.socket.destroy();
+        socket.destroy();
         return;
       }
       this.opts.onSuccess?.(host, port);
@@ -156,7 +211,11 @@ export class HttpProxyListener extends Server implements Listener {
       };
     } else {
       const error = isSwivelError(err) ? err : this.unexpected(err);
-      if (error.code === 'client_closed') return;
+      if (error.code === 'client_closed') {
+        // A half-open CONNECT socket would otherwise linger: the client is gone, so is the socket.
+        socket.destroy();
+        return;
+      }
       this.logger.debug(
         { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
         'request failed',

@@ -12,8 +12,11 @@ import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
-import type { Tunnel, TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { parseUsername, type UsernameSelection } from './username.js';
+import { isLocalExhaustion } from '../errno.js';
+import { applySocketCap } from './limits.js';
+import { OPEN_POLICY, checkTarget, type TargetPolicy } from './target-policy.js';
 
 export interface SocksProxyOptions {
   host: string;
@@ -27,6 +30,9 @@ export interface SocksProxyOptions {
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */
   onSuccess?: (host: string, port: number) => void;
+  /** 0 = no cap. */
+  maxConnections?: number;
+  targetPolicy?: TargetPolicy;
 }
 
 export class SocksProxyListener implements Listener {
@@ -38,7 +44,17 @@ export class SocksProxyListener implements Listener {
   constructor(private readonly options: SocksProxyOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'socks' });
     this.server = net.createServer((socket) => this.onConnection(socket));
+    applySocketCap(this.server, options.maxConnections ?? 0);
+    this.server.on('drop', () => this.droppedConnections++);
+    // A failed accept (EMFILE/ENFILE) is a server 'error': local, never an endpoint's fault.
+    this.server.on('error', (err: NodeJS.ErrnoException) => {
+      if (isLocalExhaustion(err.code)) options.dialer.overload.report('accept', err.code);
+      else this.log.error({ err }, 'SOCKS listener error');
+    });
   }
+
+  /** Connections closed at once because --max-connections were open (metrics). */
+  droppedConnections = 0;
 
   get port(): number {
     const address = this.server.address();
@@ -153,12 +169,19 @@ export class SocksProxyListener implements Listener {
   ): Promise<Tunnel | SwivelError> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
+      checkTarget(host, port, this.options.targetPolicy ?? OPEN_POLICY);
       const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
-      const tunnel = await this.options.dialer.dial(
-        { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.options.openTunnel(endpoint, host, port),
-      );
+      // The client leaving cancels the dial at once (one listener per connection).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      const onGone = (): void => cancelDial(cancel);
+      socket.once('close', onGone);
+      const tunnel = await this.options.dialer
+        .dial(
+          { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true, cancel },
+          trace,
+          (endpoint) => this.options.openTunnel(endpoint, host, port, cancel),
+        )
+        .finally(() => socket.off('close', onGone));
       if (socket.destroyed || negotiation.state === 'closed') {
         tunnel.socket.destroy();
         return new SwivelError('client_closed', 'client closed the connection');

@@ -79,6 +79,9 @@ export class UpstreamControls {
       get connects() {
         return controls.connects;
       },
+      get openConnections() {
+        return controls.#accepted.size;
+      },
       setMode(next, modeOpts = {}) {
         if (controls.#closed) return Promise.resolve();
         controls.#mode = next;

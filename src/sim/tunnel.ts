@@ -3,7 +3,7 @@
  * (which has left Node's HTTP response machinery, so answers are written by hand). The outgoing half (dial,
  * splice) is the same for the SOCKS5 upstream, which uses it too.
  */
-import { connect, type Socket } from 'node:net';
+import { Socket, connect } from 'node:net';
 
 export interface TunnelOpen extends Pick<Dial, 'localAddress' | 'track'> {
   /** The CONNECT request target, `host:port` (RFC 9110 §9.3.6 authority-form). */
@@ -55,8 +55,24 @@ export interface Dial {
   onLost(): void;
 }
 
+/**
+ * RFC 6761 §6.4: names under `.invalid` never resolve. The simulator answers them as a real gateway
+ * answers a host that does not exist (CONNECT 502, SOCKS reply 0x04) without asking any resolver, so
+ * tests of "the target's fault" never query real DNS.
+ */
+function isUnresolvable(host: string): boolean {
+  const lower = host.toLowerCase();
+  return lower === 'invalid' || lower.endsWith('.invalid');
+}
+
 /** Opens an upstream's outgoing connection; exactly one of onConnect / onFail runs, onLost after onConnect. */
 export function dial(d: Dial): Socket {
+  if (isUnresolvable(d.host)) {
+    const none = new Socket();
+    const err: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ENOTFOUND ${d.host}`), { code: 'ENOTFOUND' });
+    setImmediate(() => d.onFail(err));
+    return none;
+  }
   const target = connect({ host: d.host, port: d.port, localAddress: d.localAddress });
   let established = false;
   // Before anything else can fail asynchronously: an unhandled 'error' would crash the process.

@@ -77,6 +77,8 @@ export interface SimUpstream {
   readonly requests: number;
   /** CONNECT requests received, whatever the mode did with them. */
   readonly connects: number;
+  /** Client connections open right now (tests check abandoned handshakes are torn down). */
+  readonly openConnections: number;
   /** Destroys every socket accepted or opened and stops listening. Never rejects. */
   close(): Promise<void>;
 }

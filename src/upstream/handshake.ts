@@ -5,10 +5,11 @@
  * Each failure is a coded SwivelError; the socket is destroyed on every failure path.
  */
 import net from 'node:net';
-import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import { SwivelError } from '../errors.js';
+import { upstreamErrorFromSystem } from '../errno.js';
 import type { Endpoint } from '../pool/endpoint.js';
 
-import type { Tunnel, TunnelTimeouts } from './types.js';
+import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 /** What a protocol step makes of the bytes received so far. */
 export type StepResult =
@@ -26,9 +27,25 @@ export interface HandshakeProtocol {
   maxReplyBytes: number;
 }
 
-export function runHandshake(endpoint: Endpoint, timeouts: TunnelTimeouts, protocol: HandshakeProtocol): Promise<Tunnel> {
+export function runHandshake(
+  endpoint: Endpoint,
+  timeouts: TunnelTimeouts,
+  cancel: DialCancel | undefined,
+  protocol: HandshakeProtocol,
+): Promise<Tunnel> {
   return new Promise<Tunnel>((resolve, reject) => {
-    const socket = net.connect({ host: endpoint.host, port: endpoint.port });
+    if (cancel?.cancelled === true) {
+      reject(new SwivelError('client_closed', 'client closed the connection'));
+      return;
+    }
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host: endpoint.address ?? endpoint.host, port: endpoint.port });
+    } catch (err) {
+      // EMFILE and friends can surface synchronously from socket creation.
+      reject(upstreamErrorFromSystem(err, 'connect'));
+      return;
+    }
     socket.setNoDelay(true);
     let connected = false;
     let settled = false;
@@ -39,6 +56,7 @@ export function runHandshake(endpoint: Endpoint, timeouts: TunnelTimeouts, proto
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (cancel !== undefined) cancel.onCancel = undefined;
       socket.off('data', onData);
       socket.off('close', onClose);
       socket.off('connect', onConnect);
@@ -102,6 +120,9 @@ export function runHandshake(endpoint: Endpoint, timeouts: TunnelTimeouts, proto
       );
     const onError = (err: Error): void => finish(upstreamErrorFromSystem(err, connected ? 'handshake' : 'connect'));
 
+    if (cancel !== undefined) {
+      cancel.onCancel = () => finish(new SwivelError('client_closed', 'client closed the connection', { details }));
+    }
     socket.on('error', onError);
     socket.on('connect', onConnect);
     socket.on('data', onData);

@@ -1,12 +1,14 @@
 /**
  * Open a TCP tunnel to a target through an upstream HTTP proxy with CONNECT (RFC 9110 §9.3.6).
  * A 2xx reply establishes it; 407/401 is our credentials' fault (upstream_auth_failed); any other
- * status is the upstream refusing (upstream_rejected, status kept in details).
+ * 502/503/504 is a gateway telling us the target could not be reached (no such host, refused port,
+ * target timeout): the target's fault, not the endpoint's (target_unreachable). Any other status
+ * is the upstream refusing (upstream_rejected, status kept in details).
  */
 import { SwivelError } from '../errors.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
 import { runHandshake, type StepResult } from './handshake.js';
-import type { Tunnel, TunnelTimeouts } from './types.js';
+import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
@@ -46,11 +48,26 @@ export function connectReplyStep(received: Buffer, endpointId: string): StepResu
       error: new SwivelError('upstream_auth_failed', `upstream proxy refused our credentials (${status})`, { details }),
     };
   }
+  if (status === 502 || status === 503 || status === 504) {
+    const reason = received.toString('latin1', 0, lineEnd).slice(13).trim();
+    return {
+      kind: 'failed',
+      error: new SwivelError('target_unreachable', `target unreachable through the upstream (${status}${reason ? ` ${reason}` : ''})`, {
+        details,
+      }),
+    };
+  }
   return { kind: 'failed', error: new SwivelError('upstream_rejected', `upstream proxy answered CONNECT with ${status}`, { details }) };
 }
 
-export function openHttpTunnel(endpoint: Endpoint, targetHost: string, targetPort: number, timeouts: TunnelTimeouts): Promise<Tunnel> {
-  return runHandshake(endpoint, timeouts, {
+export function openHttpTunnel(
+  endpoint: Endpoint,
+  targetHost: string,
+  targetPort: number,
+  timeouts: TunnelTimeouts,
+  cancel?: DialCancel,
+): Promise<Tunnel> {
+  return runHandshake(endpoint, timeouts, cancel, {
     maxReplyBytes: 16 * 1024,
     start(socket) {
       const target = authority(targetHost, targetPort);

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import { SwivelError } from '../errors.js';
+import { errnoOf, isConnectPhaseErrno, upstreamErrorFromSystem } from '../errno.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
 import { forwardRequestHeaders, stripResponseHeaders } from '../protocol/hop-headers.js';
 
@@ -80,12 +81,12 @@ async function sendUpstream(
   } catch (err) {
     // The client went away: not the endpoint's fault, and nobody to answer.
     if (signal?.aborted === true) throw new SwivelError('client_closed', 'client closed the connection', { cause: err });
-    const code = (err as { code?: string } | undefined)?.code;
+    const code = errnoOf(err);
     if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
       // The client's request itself cannot be forwarded; not the endpoint's fault.
       throw new SwivelError('bad_request', 'the request cannot be forwarded (invalid header or method)', { cause: err });
     }
-    throw upstreamErrorFromSystem(err, connectPhase(code) ? 'connect' : 'handshake');
+    throw upstreamErrorFromSystem(err, isConnectPhaseErrno(code) ? 'connect' : 'handshake');
   }
   // RFC 9110 §11.7.1: a 407 is about the hop to the upstream and is never passed to our client.
   if (answer.statusCode === 407) {
@@ -95,10 +96,6 @@ async function sendUpstream(
     throw new SwivelError('upstream_auth_failed', 'upstream proxy refused our credentials (407)', { details: { endpoint: endpoint.id } });
   }
   return answer;
-}
-
-function connectPhase(code: string | undefined): boolean {
-  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
 }
 
 /** Stream the upstream's answer to the client. After this starts, failures can only cut the connection. */

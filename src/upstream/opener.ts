@@ -7,5 +7,5 @@ export type UpstreamProtocol = 'http' | 'socks5';
 
 export function createTunnelOpener(protocol: UpstreamProtocol, timeouts: TunnelTimeouts): TunnelOpener {
   const open = protocol === 'socks5' ? openSocksTunnel : openHttpTunnel;
-  return (endpoint, host, port) => open(endpoint, host, port, timeouts);
+  return (endpoint, host, port, cancel) => open(endpoint, host, port, timeouts, cancel);
 }

@@ -17,11 +17,17 @@ import {
   encodeRequest,
 } from '../protocol/socks5.js';
 import { runHandshake, type StepResult } from './handshake.js';
-import type { Tunnel, TunnelTimeouts } from './types.js';
+import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 type Phase = 'method' | 'auth' | 'reply';
 
-export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPort: number, timeouts: TunnelTimeouts): Promise<Tunnel> {
+export function openSocksTunnel(
+  endpoint: Endpoint,
+  targetHost: string,
+  targetPort: number,
+  timeouts: TunnelTimeouts,
+  cancel?: DialCancel,
+): Promise<Tunnel> {
   let phase: Phase = 'method';
   const details = { endpoint: endpoint.id };
   const protocolError = (what: string): StepResult => ({
@@ -33,7 +39,7 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
     socket.write(encodeRequest({ cmd: Command.CONNECT, host: targetHost, port: targetPort }));
   };
 
-  return runHandshake(endpoint, timeouts, {
+  return runHandshake(endpoint, timeouts, cancel, {
     maxReplyBytes: 1024,
     start(socket) {
       const methods = endpoint.username === undefined ? [Method.NO_AUTH] : [Method.NO_AUTH, Method.USER_PASS];
@@ -72,7 +78,17 @@ export function openSocksTunnel(endpoint: Endpoint, targetHost: string, targetPo
       const r = decodeReply(received);
       if (r.kind === 'incomplete') return { kind: 'more' };
       if (r.kind === 'error') return protocolError('reply');
-      if (r.value.rep !== 0) {
+      // RFC 1928 §6: 0x03 network, 0x04 host unreachable, 0x05 refused are about the target.
+      const rep = r.value.rep;
+      if (rep === 0x03 || rep === 0x04 || rep === 0x05) {
+        return {
+          kind: 'failed',
+          error: new SwivelError('target_unreachable', `target unreachable through the upstream (SOCKS5 reply ${rep})`, {
+            details: { ...details, rep },
+          }),
+        };
+      }
+      if (rep !== 0) {
         return {
           kind: 'failed',
           error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${r.value.rep}`, {

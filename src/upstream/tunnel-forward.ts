@@ -5,9 +5,10 @@
  * upstreams bill and rotate per connection, so reusing one across requests would pin an exit IP.
  */
 import http, { type IncomingMessage } from 'node:http';
-import { SwivelError, upstreamErrorFromSystem } from '../errors.js';
+import { SwivelError } from '../errors.js';
+import { upstreamErrorFromSystem } from '../errno.js';
 import { forwardRequestHeaders } from '../protocol/hop-headers.js';
-import type { Tunnel, TunnelOpener } from './types.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from './types.js';
 import { hasBody, type Forwarder, type UpstreamAnswer } from './http-forward.js';
 
 export interface TunnelForwardOptions {
@@ -19,7 +20,15 @@ export function createTunnelForwarder(options: TunnelForwardOptions): Forwarder 
   return async (req, targetUrl, endpoint, signal) => {
     const url = new URL(targetUrl);
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const tunnel = await options.openTunnel(endpoint, host, Number(url.port) || 80);
+    let cancel: DialCancel | undefined;
+    const onAbort = (): void => cancelDial(cancel!);
+    if (signal !== undefined) {
+      cancel = { cancelled: signal.aborted, onCancel: undefined };
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const tunnel = await options
+      .openTunnel(endpoint, host, Number(url.port) || 80, cancel)
+      .finally(() => signal?.removeEventListener('abort', onAbort));
     if (signal?.aborted === true) {
       tunnel.socket.destroy();
       throw new SwivelError('client_closed', 'client closed the connection');

@@ -16,5 +16,27 @@ export interface Tunnel {
   head: Buffer;
 }
 
-/** Open a tunnel to `host:port` through `endpoint` (HTTP CONNECT or SOCKS5, chosen once at start). */
-export type TunnelOpener = (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
+/**
+ * Open a tunnel to `host:port` through `endpoint` (HTTP CONNECT or SOCKS5, chosen once at start).
+ * `cancel`, when given, stops the connect or handshake as soon as the client leaves.
+ */
+export type TunnelOpener = (endpoint: Endpoint, host: string, port: number, cancel?: DialCancel) => Promise<Tunnel>;
+
+/**
+ * Ties a dial to its client without an AbortController per request (measured at ~7 % of CPU on
+ * the hot path): the listener sets `cancelled` and calls `onCancel` from the client socket's one
+ * 'close' listener; the opener in progress sets `onCancel` to tear its socket down at once.
+ */
+export interface DialCancel {
+  cancelled: boolean;
+  onCancel: (() => void) | undefined;
+}
+
+/** Mark `cancel` cancelled and stop whatever dial step is in progress. */
+export function cancelDial(cancel: DialCancel): void {
+  if (cancel.cancelled) return;
+  cancel.cancelled = true;
+  const stop = cancel.onCancel;
+  cancel.onCancel = undefined;
+  stop?.();
+}
