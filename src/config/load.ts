@@ -217,6 +217,13 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),
     },
+    admin: {
+      host: get('admin-host'),
+      auth: get('admin-auth'),
+      readyMin: get('ready-min'),
+      poolLabelCap: get('metrics-pool-cap'),
+      accessLog: get('access-log'),
+    },
     upstream: {
       protocol: get<UpstreamProtocol>('upstream-protocol'),
       connectTimeoutMs: get('connect-timeout'),
@@ -272,6 +279,11 @@ export function securityWarnings(config: SwivelConfig): string[] {
   if (!isLoopbackHost(config.listen.host) && config.listen.auth === undefined) {
     out.push(
       `WARNING: listening on ${config.listen.host} without --auth: anyone who can reach this address can use your proxy traffic. Pass --auth user:pass or bind 127.0.0.1.`,
+    );
+  }
+  if (config.listen.adminPort !== 0 && !isLoopbackHost(config.admin.host) && config.admin.auth === undefined) {
+    out.push(
+      `WARNING: admin port on ${config.admin.host} without --admin-auth: anyone who can reach it can read /metrics and /status. Pass --admin-auth user:pass or bind 127.0.0.1.`,
     );
   }
   return out;

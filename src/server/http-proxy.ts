@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
+import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from './upstream/http-forward.js';
@@ -30,6 +31,8 @@ export interface HttpProxyOptions {
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */
   onSuccess?: (host: string, port: number) => void;
+  /** Told how every request and tunnel ended (access log, metrics). */
+  onOutcome?: OutcomeHook;
 }
 
 const REALM = 'swivel';
@@ -97,6 +100,25 @@ export class HttpProxyListener extends Server {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     // Kept here: undici detaches request.socket when it abandons a streamed request body.
     const socket = request.socket;
+    const startedAt = performance.now();
+    const read0 = socket.bytesRead;
+    const written0 = socket.bytesWritten;
+    const report = (code: string, status: number, setupMs: number): void =>
+      this.opts.onOutcome?.({
+        listener: 'http',
+        kind: 'request',
+        pool: trace.endpoint?.poolKey,
+        endpoint: trace.endpoint?.id,
+        code,
+        status,
+        attempts: trace.attempts,
+        bytesIn: socket.bytesRead - read0,
+        bytesOut: socket.bytesWritten - written0,
+        durationMs: performance.now() - startedAt,
+        setupMs,
+        method: request.method ?? '',
+        target: withoutQuery(request.url ?? ''),
+      });
     try {
       const handler = await this.prepareRequestHandling(request);
       const selection = handler.customTag as UsernameSelection;
@@ -110,14 +132,34 @@ export class HttpProxyListener extends Server {
         (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
       );
       this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
+      const setupMs = performance.now() - startedAt;
       await deliver(answer, response);
+      if (this.opts.onOutcome !== undefined) report('ok', answer.statusCode, setupMs);
     } catch (err) {
-      this.fail(request, socket, err, trace);
+      const answered = this.fail(request, socket, err, trace);
+      if (this.opts.onOutcome !== undefined && answered !== undefined) report(answered.code, answered.status, performance.now() - startedAt);
     }
   }
 
   override async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    const startedAt = performance.now();
+    const report = (code: string, status: number, setupMs: number): void =>
+      this.opts.onOutcome?.({
+        listener: 'http',
+        kind: 'tunnel',
+        pool: trace.endpoint?.poolKey,
+        endpoint: trace.endpoint?.id,
+        code,
+        status,
+        attempts: trace.attempts,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        durationMs: performance.now() - startedAt,
+        setupMs,
+        method: 'CONNECT',
+        target: request.url ?? '',
+      });
     try {
       const handler = await this.prepareRequestHandling(request);
       const selection = handler.customTag as UsernameSelection;
@@ -136,14 +178,19 @@ export class HttpProxyListener extends Server {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (tunnel.head.length > 0) socket.write(tunnel.head);
       if (head.length > 0) tunnel.socket.write(head);
-      relay(socket, tunnel.socket, this.opts.idleTimeoutMs);
+      const setupMs = performance.now() - startedAt;
+      relay(socket, tunnel.socket, this.opts.idleTimeoutMs, this.opts.onOutcome && (() => report('ok', 200, setupMs)));
     } catch (err) {
-      this.fail(request, socket, err, trace);
+      const answered = this.fail(request, socket, err, trace);
+      if (this.opts.onOutcome !== undefined && answered !== undefined) report(answered.code, answered.status, performance.now() - startedAt);
     }
   }
 
-  /** Answer on the client's socket (written raw, Connection: close), whatever state the request is in. */
-  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, trace: DialTrace): void {
+  /**
+   * Answer on the client's socket (written raw, Connection: close), whatever state the request is in.
+   * Returns the code and status answered (undefined when the client had gone).
+   */
+  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, trace: DialTrace): { code: string; status: number } | undefined {
     let answer: RequestError;
     if (err instanceof RequestError) {
       // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
@@ -155,15 +202,17 @@ export class HttpProxyListener extends Server {
       };
     } else {
       const error = isSwivelError(err) ? err : this.unexpected(err);
-      if (error.code === 'client_closed') return;
+      if (error.code === 'client_closed') return undefined;
       this.logger.debug(
         { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
         'request failed',
       );
       answer = answerFor(error, trace.attempts);
     }
-    if (socket.destroyed || !socket.writable) return;
+    const code = answer.headers?.['X-Swivel-Error'] ?? 'bad_request';
+    if (socket.destroyed || !socket.writable) return { code, status: answer.statusCode };
     this.sendSocketResponse(socket, answer.statusCode, answer.headers, answer.message);
+    return { code, status: answer.statusCode };
   }
 
   private unexpected(err: unknown): SwivelError {

@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
+import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import type { Tunnel } from './upstream/handshake.js';
@@ -27,6 +28,8 @@ export interface SocksProxyOptions {
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */
   onSuccess?: (host: string, port: number) => void;
+  /** Told how every tunnel ended (access log, metrics). */
+  onOutcome?: OutcomeHook;
 }
 
 export class SocksProxyListener {
@@ -81,6 +84,25 @@ export class SocksProxyListener {
     }, this.options.negotiationTimeoutMs);
     timer.unref();
     let tunnel: Tunnel | undefined;
+    const startedAt = performance.now();
+    const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    let target = '';
+    const report = (code: string, reply: number, setupMs: number): void =>
+      this.options.onOutcome?.({
+        listener: 'socks',
+        kind: 'tunnel',
+        pool: trace.endpoint?.poolKey,
+        endpoint: trace.endpoint?.id,
+        code,
+        status: reply,
+        attempts: trace.attempts,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        durationMs: performance.now() - startedAt,
+        setupMs,
+        method: 'CONNECT',
+        target,
+      });
 
     const run = (actions: SocksAction[]): void => {
       for (const action of actions) {
@@ -102,8 +124,10 @@ export class SocksProxyListener {
             clearTimeout(timer);
             // Hold the client's early data in the socket until the tunnel is up.
             socket.pause();
-            void this.connect(action.host, action.port, action.username, negotiation, socket).then((result) => {
+            target = action.host.includes(':') ? `[${action.host}]:${action.port}` : `${action.host}:${action.port}`;
+            void this.connect(action.host, action.port, action.username, negotiation, socket, trace).then((result) => {
               if (result instanceof Error) {
+                if (result.code !== 'client_closed') report(result.code, result.socksReply, performance.now() - startedAt);
                 run(negotiation.failed(result.socksReply));
                 return;
               }
@@ -117,7 +141,8 @@ export class SocksProxyListener {
             const t = tunnel!;
             if (t.head.length > 0) socket.write(t.head);
             if (action.head.length > 0) t.socket.write(action.head);
-            relay(socket, t.socket, this.options.idleTimeoutMs);
+            const setupMs = performance.now() - startedAt;
+            relay(socket, t.socket, this.options.idleTimeoutMs, this.options.onOutcome && (() => report('ok', 0, setupMs)));
             return;
           }
         }
@@ -145,8 +170,8 @@ export class SocksProxyListener {
     username: string | undefined,
     negotiation: SocksNegotiation,
     socket: net.Socket,
+    trace: DialTrace,
   ): Promise<Tunnel | SwivelError> {
-    const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
       const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
       const tunnel = await this.options.dialer.dial(
