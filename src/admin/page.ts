@@ -29,7 +29,7 @@ tr.expired td{background:#cccccc}.sum td{background:#eee}.info{margin:2px 0 6px}
 export function renderStatusPage(s: SwivelStats, refreshSeconds = 2): string {
   const out: string[] = [];
   out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refreshSeconds}">`);
-  out.push(`<title>swivel status</title><style>${STYLE}</style></head><body>`);
+  out.push(`<link rel="icon" href="data:,"><title>swivel status</title><style>${STYLE}</style></head><body>`);
   out.push(`<h1>swivel${s.draining ? ' — draining' : ''}</h1>`);
   const x = s.extraction;
   const failed = Object.entries(x.failed)
