@@ -43,7 +43,15 @@ export interface SwivelStats {
   source: string;
   pools: SubPoolStats[];
   sessions: { open: number; created: number; rebound: number };
-  extraction: { calls: number; ok: number; failed: Record<string, number>; extracted: number; renewed: number; expired: number; wasted: number };
+  extraction: {
+    calls: number;
+    ok: number;
+    failed: Record<string, number>;
+    extracted: number;
+    renewed: number;
+    expired: number;
+    wasted: number;
+  };
   health: { ejected: number; readmitted: number; probes: number; probesOk: number; probesFailed: number };
 }
 

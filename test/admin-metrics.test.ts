@@ -93,10 +93,7 @@ describe('/metrics counters', () => {
     const h = await startSwivel({
       flags: { 'admin-port': adminPort, 'metrics-pool-cap': cap, 'session-max': 5000, 'api-concurrency': 8 },
     });
-    const usernames = [
-      ...Array.from({ length: 1000 }, (_, i) => `session-s${i}`),
-      ...Array.from({ length: 200 }, (_, i) => `city-c${i}`),
-    ];
+    const usernames = [...Array.from({ length: 1000 }, (_, i) => `session-s${i}`), ...Array.from({ length: 200 }, (_, i) => `city-c${i}`)];
     for (let i = 0; i < usernames.length; i += 50) {
       const batch = usernames.slice(i, i + 50).map((username) => proxyGet(h.port, h.ipUrl, { username, timeoutMs: 10_000 }));
       for (const reply of await Promise.all(batch)) expect(reply.status).toBe(200);

@@ -74,7 +74,10 @@ describe('status page in headless Chromium', () => {
     expect(rows.length).toBe(h.app.stats().pools[0]!.endpoints.length);
     expect(rows.length).toBe(6);
     expect(rows.filter((r) => r.cls === 'ejected').map((r) => r.id)).toEqual([endpoints[0]!.id]);
-    const red = await page.$eval('tr.ejected td', (td) => getComputedStyle(td).backgroundColor);
+    const red = await page.$eval(
+      'tr.ejected td',
+      (td) => (globalThis as unknown as { getComputedStyle(e: Element): { backgroundColor: string } }).getComputedStyle(td).backgroundColor,
+    );
     expect(red).toBe('rgb(255, 144, 144)');
     // Self-contained: the only request the page made is itself.
     expect(requested).toEqual([`http://127.0.0.1:${adminPort}/`]);

@@ -30,7 +30,8 @@ export class AdminListener {
 
   constructor(private readonly options: AdminOptions) {
     const { auth } = options;
-    this.expectedAuth = auth === undefined ? undefined : Buffer.from(`Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`);
+    this.expectedAuth =
+      auth === undefined ? undefined : Buffer.from(`Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5_000;
   }

@@ -46,7 +46,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       'demo',
       'Run offline against the built-in simulator and print curl lines to try',
       (y) =>
-        withOptions(y, ['host', 'port', 'socks-port', 'admin-port', 'admin-host', 'access-log', 'rotate', 'log-level', 'num', 'pool-min']).option('once', {
+        withOptions(y, [
+          'host',
+          'port',
+          'socks-port',
+          'admin-port',
+          'admin-host',
+          'access-log',
+          'drain-timeout',
+          'rotate',
+          'log-level',
+          'num',
+          'pool-min',
+        ]).option('once', {
           type: 'boolean',
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',
         }),

@@ -172,7 +172,15 @@ export class Refresher implements Supplier {
   private state(sub: SubPool): RefreshState {
     let st = this.states.get(sub);
     if (st === undefined) {
-      st = { inflight: undefined, failures: 0, nextAttemptAt: 0, lastError: undefined, lastSuccessAt: -Infinity, lastCallAt: 0, failing: false };
+      st = {
+        inflight: undefined,
+        failures: 0,
+        nextAttemptAt: 0,
+        lastError: undefined,
+        lastSuccessAt: -Infinity,
+        lastCallAt: 0,
+        failing: false,
+      };
       this.states.set(sub, st);
     }
     return st;

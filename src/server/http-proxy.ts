@@ -137,7 +137,8 @@ export class HttpProxyListener extends Server {
       if (this.opts.onOutcome !== undefined) report('ok', answer.statusCode, setupMs);
     } catch (err) {
       const answered = this.fail(request, socket, err, trace);
-      if (this.opts.onOutcome !== undefined && answered !== undefined) report(answered.code, answered.status, performance.now() - startedAt);
+      if (this.opts.onOutcome !== undefined && answered !== undefined)
+        report(answered.code, answered.status, performance.now() - startedAt);
     }
   }
 
@@ -182,7 +183,8 @@ export class HttpProxyListener extends Server {
       relay(socket, tunnel.socket, this.opts.idleTimeoutMs, this.opts.onOutcome && (() => report('ok', 200, setupMs)));
     } catch (err) {
       const answered = this.fail(request, socket, err, trace);
-      if (this.opts.onOutcome !== undefined && answered !== undefined) report(answered.code, answered.status, performance.now() - startedAt);
+      if (this.opts.onOutcome !== undefined && answered !== undefined)
+        report(answered.code, answered.status, performance.now() - startedAt);
     }
   }
 
@@ -190,7 +192,12 @@ export class HttpProxyListener extends Server {
    * Answer on the client's socket (written raw, Connection: close), whatever state the request is in.
    * Returns the code and status answered (undefined when the client had gone).
    */
-  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, trace: DialTrace): { code: string; status: number } | undefined {
+  private fail(
+    request: http.IncomingMessage,
+    socket: net.Socket,
+    err: unknown,
+    trace: DialTrace,
+  ): { code: string; status: number } | undefined {
     let answer: RequestError;
     if (err instanceof RequestError) {
       // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.

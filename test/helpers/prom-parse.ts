@@ -109,7 +109,10 @@ export function parseExposition(text: string): Exposition {
     let labels: Record<string, string> = {};
     if (line[i] === '{') ({ labels, end: i } = parseLabels(line, i + 1, line));
     if (line[i] !== ' ') throw new Error(`expected a space before the value in: ${line}`);
-    const rest = line.slice(i + 1).trim().split(/\s+/);
+    const rest = line
+      .slice(i + 1)
+      .trim()
+      .split(/\s+/);
     if (rest.length > 2) throw new Error(`trailing text in: ${line}`);
     const sample = { name, labels, value: parseValue(rest[0]!, line) };
     samples.push(sample);
