@@ -76,7 +76,7 @@ describe('status page in headless Chromium', () => {
     expect(rows.filter((r) => r.cls === 'ejected').map((r) => r.id)).toEqual([endpoints[0]!.id]);
     const red = await page.$eval(
       'tr.ejected td',
-      (td) => (globalThis as unknown as { getComputedStyle(e: Element): { backgroundColor: string } }).getComputedStyle(td).backgroundColor,
+      (td) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(td).backgroundColor,
     );
     expect(red).toBe('rgb(255, 144, 144)');
     // Self-contained: the only request the page made is itself.
