@@ -12,6 +12,8 @@ import { ManualClock } from '../src/clock.js';
 import { loadConfig, securityWarnings } from '../src/config/load.js';
 import { adminGet, freePort } from './helpers/admin.js';
 import { connectGetIp, proxyGet } from './helpers/http-client.js';
+import { parseExposition } from './helpers/prom-parse.js';
+import { ipViaSocks, socksConnect } from './helpers/socks-client.js';
 import { configFor, startSim, startSwivel, stopAll } from './helpers/swivel.js';
 
 afterEach(stopAll);
@@ -152,5 +154,27 @@ describe('--access-log', () => {
     expect(all).not.toContain('abc123');
     expect(all).not.toContain('pw-secret');
     expect(all).not.toContain('session-s1');
+  });
+});
+
+describe('SOCKS5 outcomes', () => {
+  it('log an access line and count in swivel_requests_total, failures with their code', async () => {
+    const adminPort = await freePort();
+    const h = await startSwivel({ flags: { 'access-log': true, 'socks-port': await freePort(), 'admin-port': adminPort, retries: 0 } });
+    const target = new URL(h.sim.target.url);
+    const socksPort = h.app.socks!.port;
+    const ip = await ipViaSocks({ port: socksPort, destination: { host: target.hostname, port: Number(target.port) } });
+    expect(ip).toMatch(/^127\.0\.0\./);
+    // Every endpoint refuses: the one attempt fails, the client gets reply 0x04.
+    await Promise.all(h.sim.upstreams.map((u) => u.setMode('refuse')));
+    await expect(socksConnect({ port: socksPort, destination: { host: target.hostname, port: Number(target.port) } })).rejects.toThrow();
+    await expect.poll(() => h.logs.find('access').length, { timeout: 2_000, interval: 20 }).toBe(2);
+    const [ok, failed] = h.logs.find('access');
+    expect(ok).toMatchObject({ listener: 'socks', kind: 'tunnel', code: 'ok', status: 0, attempts: 1 });
+    expect(ok!.bytesOut as number).toBeGreaterThan(0);
+    expect(failed).toMatchObject({ listener: 'socks', kind: 'tunnel', code: 'upstream_connect_failed', status: 4, attempts: 1 });
+    const m = parseExposition((await adminGet(adminPort, '/metrics')).body);
+    expect(m.value('swivel_requests_total', { listener: 'socks', code: 'ok' })).toBe(1);
+    expect(m.value('swivel_requests_total', { listener: 'socks', code: 'upstream_connect_failed' })).toBe(1);
   });
 });
