@@ -66,12 +66,16 @@ describe('/readyz and /healthz', () => {
           s.once('error', reject);
         }),
     );
+    const inFlight = (): number => h.app.stats().pools[0]!.endpoints.reduce((n, e) => n + e.inFlight, 0);
+    // The open tunnel shows as in flight on its endpoint.
+    expect(inFlight()).toBe(1);
     const stopped = h.app.stop(10_000);
     r = await adminGet(adminPort, '/readyz');
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body)).toEqual({ ready: false, reason: 'draining' });
     held.destroy();
     await stopped;
+    await expect.poll(inFlight, { timeout: 2_000, interval: 20 }).toBe(0);
   });
 
   it('honours --ready-min', async () => {

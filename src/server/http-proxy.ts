@@ -117,7 +117,14 @@ export class HttpProxyListener extends Server {
       );
       this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
       const setupMs = performance.now() - startedAt;
-      await deliver(answer, response);
+      // The endpoint counts as in flight until the body is delivered (status page).
+      const endpoint = trace.endpoint!;
+      endpoint.inFlight++;
+      try {
+        await deliver(answer, response);
+      } finally {
+        endpoint.inFlight--;
+      }
       if (this.opts.onOutcome !== undefined) {
         this.report('request', request, socket, trace, startedAt, read0, written0, 'ok', answer.statusCode, setupMs);
       }
@@ -152,8 +159,13 @@ export class HttpProxyListener extends Server {
       if (tunnel.head.length > 0) socket.write(tunnel.head);
       if (head.length > 0) tunnel.socket.write(head);
       const setupMs = performance.now() - startedAt;
-      const onClose = this.opts.onOutcome && (() => this.report('tunnel', request, socket, trace, startedAt, 0, 0, 'ok', 200, setupMs));
-      relay(socket, tunnel.socket, this.opts.idleTimeoutMs, onClose);
+      // An open tunnel keeps its endpoint in flight until it closes (status page).
+      const endpoint = trace.endpoint!;
+      endpoint.inFlight++;
+      relay(socket, tunnel.socket, this.opts.idleTimeoutMs, () => {
+        endpoint.inFlight--;
+        if (this.opts.onOutcome !== undefined) this.report('tunnel', request, socket, trace, startedAt, 0, 0, 'ok', 200, setupMs);
+      });
     } catch (err) {
       const answered = this.fail(request, socket, err, trace);
       if (this.opts.onOutcome !== undefined && answered !== undefined) {

@@ -142,7 +142,13 @@ export class SocksProxyListener {
             if (t.head.length > 0) socket.write(t.head);
             if (action.head.length > 0) t.socket.write(action.head);
             const setupMs = performance.now() - startedAt;
-            relay(socket, t.socket, this.options.idleTimeoutMs, this.options.onOutcome && (() => report('ok', 0, setupMs)));
+            // An open tunnel keeps its endpoint in flight until it closes (status page).
+            const endpoint = trace.endpoint!;
+            endpoint.inFlight++;
+            relay(socket, t.socket, this.options.idleTimeoutMs, () => {
+              endpoint.inFlight--;
+              report('ok', 0, setupMs);
+            });
             return;
           }
         }
