@@ -224,6 +224,8 @@ export class SwivelApp {
             auth: config.admin.auth,
             stats: () => this.stats(),
             readiness: () => this.readiness(),
+            // Never the provider: a pool emptied by the provider is a readiness matter, not a restart.
+            live: () => this.draining || (this.http.server.listening && (this.socks?.server.listening ?? true)),
             metrics,
           });
   }

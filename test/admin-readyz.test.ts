@@ -88,6 +88,16 @@ describe('/readyz and /healthz', () => {
   });
 });
 
+describe('/healthz', () => {
+  it('turns 503 when a proxy listener stopped accepting outside a drain', async () => {
+    const adminPort = await freePort();
+    const h = await startSwivel({ flags: { 'admin-port': adminPort } });
+    expect((await adminGet(adminPort, '/healthz')).status).toBe(200);
+    await new Promise<void>((resolve) => h.app.http.server.close(() => resolve()));
+    expect((await adminGet(adminPort, '/healthz')).status).toBe(503);
+  });
+});
+
 describe('--admin-auth', () => {
   it('answers 401 without credentials on /metrics, /status and the page, and leaves the probes open', async () => {
     const adminPort = await freePort();

@@ -21,6 +21,8 @@ export interface AdminOptions {
   auth?: { username: string; password: string } | undefined;
   stats: () => SwivelStats;
   readiness: () => Readiness;
+  /** Liveness: the proxy listeners accept (or are deliberately draining). */
+  live: () => boolean;
   metrics: SwivelMetrics;
 }
 
@@ -67,7 +69,9 @@ export class AdminListener {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
     try {
-      if (path === '/healthz') return send(res, 200, 'text/plain', 'ok\n');
+      if (path === '/healthz') {
+        return this.options.live() ? send(res, 200, 'text/plain', 'ok\n') : send(res, 503, 'text/plain', 'listeners down\n');
+      }
       if (path === '/readyz') {
         const r = this.options.readiness();
         return send(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify(r)}\n`);
