@@ -30,6 +30,12 @@ describe('swivel status', () => {
     expect(noAuth.err.join('\n')).toContain('--admin-auth');
   });
 
+  it('exits 2 on a URL that is not one', async () => {
+    const c = capture();
+    expect(await statusCommand('localhost:9090', undefined, c.output)).toBe(2);
+    expect(c.err[0]).toContain('--admin');
+  });
+
   it('exits 3 with one line when nothing listens there', async () => {
     const port = await freePort();
     const c = capture();

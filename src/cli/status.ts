@@ -45,6 +45,10 @@ export function statusTable(s: SwivelStats): string[] {
 }
 
 export async function statusCommand(adminUrl: string, auth: string | undefined, output: Output = stdio): Promise<ExitCode> {
+  if (!/^https?:\/\/[^/]/.test(adminUrl) || !URL.canParse(adminUrl)) {
+    output.err(`swivel: Expected \`--admin\` to be an http:// URL such as http://127.0.0.1:9090, got \`${adminUrl}\``);
+    return EXIT.USAGE;
+  }
   const url = `${adminUrl.replace(/\/+$/, '')}/status`;
   const headers: Record<string, string> = {};
   if (auth !== undefined) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
