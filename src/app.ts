@@ -1,8 +1,13 @@
 /**
- * Composition root: config → logger → provider → pool → refresh → health → listeners.
+ * Composition root: config → logger → provider → pool → refresh → health → listeners → admin.
  * Nothing else wires components together, and nothing here parses flags or exits the process.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { accessLogger } from './admin/access-log.js';
+import { SwivelMetrics } from './admin/metrics.js';
+import { AdminListener, type Readiness } from './admin/server.js';
+import type { OutcomeHook, ProxyOutcome } from './server/outcome.js';
+import { collectStats, type SwivelStats } from './stats.js';
 import { systemClock, type Clock } from './clock.js';
 import type { SwivelConfig } from './config/types.js';
 import { ERRORS, isSwivelError, SwivelError } from './errors.js';
@@ -23,6 +28,7 @@ import { SocksProxyListener } from './server/socks-proxy.js';
 import { createTunnelOpener } from './upstream/opener.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
 import { createTunnelForwarder } from './upstream/tunnel-forward.js';
+import { version } from './version.js';
 
 export interface AppDependencies {
   logger?: Logger;
@@ -43,6 +49,8 @@ export interface StartSummary {
   geo: string;
   /** Set when the first extraction failed but swivel started anyway (it keeps retrying). */
   warning: string | undefined;
+  /** The admin port's base URL, when --admin-port is set. */
+  adminUrl: string | undefined;
 }
 
 export function createSource(
@@ -79,7 +87,12 @@ export class SwivelApp {
   readonly http: HttpProxyListener;
   readonly socks: SocksProxyListener | undefined;
   readonly source: EndpointSource;
+  readonly admin: AdminListener | undefined;
+  readonly metrics: SwivelMetrics | undefined;
   private readonly log: Logger;
+  private readonly clock: Clock;
+  private startedAt = 0;
+  private draining = false;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly providerDispatcher: Dispatcher | undefined;
@@ -91,6 +104,7 @@ export class SwivelApp {
   ) {
     const logger = deps.logger ?? silentLogger;
     const clock = deps.clock ?? systemClock;
+    this.clock = clock;
     this.log = logger;
     const up = config.upstream;
     // The provider API gets its own keep-alive pool, owned here and closed on stop(): a module
@@ -143,12 +157,25 @@ export class SwivelApp {
       concurrency: config.health.probeConcurrency,
       logger,
     });
+    this.metrics =
+      config.listen.adminPort === 0
+        ? undefined
+        : new SwivelMetrics({
+            stats: () => this.stats(),
+            defaultPoolKey: this.pool.defaultPool.key,
+            poolLabelCap: config.admin.poolLabelCap,
+            version,
+          });
+    const metrics = this.metrics;
+    if (metrics !== undefined) this.refresher.events.on((e) => metrics.observeExtraction(e));
+    const onOutcome = outcomeHook(metrics, config.admin.accessLog ? accessLogger(logger) : undefined);
     const dialer = new Dialer({
       pool: this.pool,
       health: this.health,
       retries: up.retries,
       strictSessions: config.pool.strictSessions,
       logger,
+      onAttempt: metrics === undefined ? undefined : (ms, ok) => metrics.observeAttempt(ms, ok),
     });
     const { host, port, socksPort, auth } = config.listen;
     const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
@@ -172,6 +199,7 @@ export class SwivelApp {
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
       limits: config.listen,
       targetPolicy,
+      onOutcome,
     });
     this.socks =
       socksPort === undefined
@@ -189,7 +217,50 @@ export class SwivelApp {
             onSuccess: (h, p) => this.prober.noteTarget(h, p),
             maxConnections: config.listen.maxConnections,
             targetPolicy,
+            onOutcome,
           });
+    this.admin =
+      metrics === undefined
+        ? undefined
+        : new AdminListener({
+            host: config.admin.host,
+            port: config.listen.adminPort,
+            auth: config.admin.auth,
+            stats: () => this.stats(),
+            readiness: () => this.readiness(),
+            // Never the provider: a pool emptied by the provider is a readiness matter, not a restart.
+            live: () => this.draining || (this.http.server.listening && (this.socks?.server.listening ?? true)),
+            metrics,
+          });
+  }
+
+  /** A snapshot of the pool, provider and health counters (what the admin layer shows). */
+  stats(): SwivelStats {
+    return collectStats({
+      pool: this.pool,
+      refresher: this.refresher,
+      prober: this.prober,
+      source: this.source.name,
+      startedAt: this.startedAt,
+      draining: this.draining,
+    });
+  }
+
+  /** Ready: not draining, and the default sub-pool has at least --ready-min usable endpoints. */
+  readiness(): Readiness {
+    if (this.draining) return { ready: false, reason: 'draining' };
+    if (!this.started) return { ready: false, reason: 'starting' };
+    const usable = this.pool.defaultPool.usableAt(this.pool.now);
+    if (usable >= this.config.admin.readyMin) return { ready: true };
+    const failure = this.refresher.lastFailure(this.pool.defaultPool);
+    return {
+      ready: false,
+      reason: 'pool_empty',
+      detail:
+        failure === undefined
+          ? `${usable} usable endpoint${usable === 1 ? '' : 's'}, --ready-min is ${this.config.admin.readyMin}`
+          : `${failure.code}: ${failure.message}`,
+    };
   }
 
   /**
@@ -206,11 +277,13 @@ export class SwivelApp {
     }
     try {
       for (const listener of this.listeners()) await listener.listen();
+      await this.admin?.listen();
     } catch (err) {
       await this.stop();
       throw listenError(err, this.config);
     }
     this.started = true;
+    this.startedAt = this.clock.now();
     this.refresher.start();
     this.prober.start();
     const { host } = this.config.listen;
@@ -222,6 +295,7 @@ export class SwivelApp {
       endpoints: this.pool.defaultPool.usableAt(this.pool.now),
       geo: describeGeo(this.config.geo),
       warning,
+      adminUrl: this.admin?.url,
     };
   }
 
@@ -230,9 +304,12 @@ export class SwivelApp {
    * connection, stop timers. Safe to call twice.
    */
   async stop(drainMs = 0): Promise<void> {
+    // /readyz turns 503 at once, so a load balancer stops sending while what is in flight finishes.
+    this.draining = true;
     await Promise.allSettled(this.listeners().map((l) => l.drain(drainMs)));
     this.refresher.stop();
     this.prober.stop();
+    await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);
     if (this.started) this.log.info('swivel stopped');
@@ -250,13 +327,23 @@ export class SwivelApp {
   }
 }
 
+/** The listeners' one outcome hook: metrics and/or the access log, or nothing at all. */
+function outcomeHook(metrics: SwivelMetrics | undefined, access: OutcomeHook | undefined): OutcomeHook | undefined {
+  if (metrics === undefined) return access;
+  if (access === undefined) return (o: ProxyOutcome) => metrics.observe(o);
+  return (o: ProxyOutcome) => {
+    metrics.observe(o);
+    access(o);
+  };
+}
+
 function listenError(err: unknown, config: SwivelConfig): SwivelError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const { host } = config.listen;
   if (code === 'EADDRINUSE')
     return new SwivelError(
       'config_invalid',
-      `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort ?? 0}); pick free ones or stop the other process`,
+      `A port is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort ?? 0}, --admin-port ${config.listen.adminPort} on ${host}/${config.admin.host}); pick free ones or stop the other process`,
     );
   if (code === 'EADDRNOTAVAIL') return new SwivelError('config_invalid', `Cannot listen on ${host}: no such local address (--host)`);
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);

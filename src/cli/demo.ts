@@ -66,6 +66,9 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
       'Break an upstream while a loop runs, and watch the log eject it (modes: refuse, silent, auth-407, reset-before-headers, ok):',
     );
     output.out(`  curl -X POST ${sim.provider.url}/sim/upstreams/1/refuse      # list them: curl ${sim.provider.url}/sim/upstreams`);
+    if (app.admin !== undefined) {
+      output.out(`Admin: status page ${app.admin.url}/  ·  metrics ${app.admin.url}/metrics  ·  swivel status --admin ${app.admin.url}`);
+    }
     if (once) {
       await app.stop();
       return EXIT.OK;

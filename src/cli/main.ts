@@ -11,6 +11,7 @@ import { extractCommand } from './extract.js';
 import { EXTRACT_OPTIONS, withOptions } from './options.js';
 import { serveCommand } from './serve.js';
 import { version } from '../version.js';
+import { statusCommand } from './status.js';
 
 /** Renamed or commonly guessed flags, caught before yargs calls them merely "unknown". */
 function renamedFlag(argv: readonly string[]): string | undefined {
@@ -46,7 +47,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       'demo',
       'Run offline against the built-in simulator and print curl lines to try',
       (y) =>
-        withOptions(y, ['host', 'port', 'socks-port', 'rotate', 'log-level', 'num', 'pool-min']).option('once', {
+        withOptions(y, [
+          'host',
+          'port',
+          'socks-port',
+          'admin-port',
+          'admin-host',
+          'access-log',
+          'drain-timeout',
+          'rotate',
+          'log-level',
+          'num',
+          'pool-min',
+        ]).option('once', {
           type: 'boolean',
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',
         }),
@@ -60,6 +73,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) => withOptions(y, EXTRACT_OPTIONS).option('json', { type: 'boolean', describe: 'Print JSON instead of one endpoint per line' }),
       async (args) => {
         exitCode = await extractCommand(args, args.json === true);
+      },
+    )
+    .command(
+      'status',
+      "Print a running swivel's pools and endpoints as a table (from its admin port)",
+      (y) =>
+        y
+          .option('admin', { type: 'string', describe: 'Admin base URL', default: 'http://127.0.0.1:9090', requiresArg: true })
+          .option('admin-auth', { type: 'string', describe: 'user:pass when the admin port has --admin-auth', requiresArg: true }),
+      async (args) => {
+        exitCode = await statusCommand(args.admin, args['admin-auth']);
       },
     )
     .strict()

@@ -11,7 +11,8 @@ import { reportError, stdio, type Output } from './output.js';
 
 export function startLine(s: StartSummary): string {
   const listeners = s.socksUrl === undefined ? s.httpUrl : `${s.httpUrl} and ${s.socksUrl}`;
-  return `swivel listening on ${listeners}; pool: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'} for ${s.geo} from ${s.source}`;
+  const admin = s.adminUrl === undefined ? '' : `; admin on ${s.adminUrl}`;
+  return `swivel listening on ${listeners}; pool: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'} for ${s.geo} from ${s.source}${admin}`;
 }
 
 export interface Running {
@@ -30,8 +31,11 @@ function stopOnSignal(app: SwivelApp, log: Logger): { stopped: Promise<ExitCode>
     stop = (signal) => {
       log.info({ signal }, 'stopping');
       dispose();
-      // A second signal while draining exits at once.
-      process.once('SIGINT', () => process.exit(EXIT.OK));
+      // A second signal while draining exits at once. Both signals, since as PID 1 in a container
+      // a signal without a handler is ignored by the kernel: SIGTERM must stay handled throughout.
+      const now = (): never => process.exit(EXIT.OK);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
       void app.stop(app.config.listen.drainTimeoutMs).then(() => resolve(EXIT.OK));
     };
   });

@@ -117,6 +117,13 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       denyPrivateTargets: get('deny-private-targets'),
       allowPorts: portList(get('allow-ports'), src('allow-ports')),
     },
+    admin: {
+      host: get('admin-host'),
+      auth: get('admin-auth'),
+      readyMin: get('ready-min'),
+      poolLabelCap: get('metrics-pool-cap'),
+      accessLog: get('access-log'),
+    },
     upstream: {
       protocol: get('upstream-protocol'),
       connectTimeoutMs: get('connect-timeout'),

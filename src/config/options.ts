@@ -7,7 +7,7 @@ import { ENDPOINT_NETWORKS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } 
 
 export type OptionKind = 'string' | 'int' | 'duration' | 'enum' | 'boolean' | 'credentials' | 'secret';
 
-export type OptionGroup = 'Provider' | 'Selection' | 'Pool' | 'Listeners' | 'Upstream' | 'Health' | 'General';
+export type OptionGroup = 'Provider' | 'Selection' | 'Pool' | 'Listeners' | 'Admin' | 'Upstream' | 'Health' | 'General';
 
 export interface OptionSpec {
   readonly kind: OptionKind;
@@ -119,7 +119,42 @@ export const OPTIONS = {
   host: { kind: 'string', group: 'Listeners', describe: 'Listen address of every listener', default: '127.0.0.1' },
   port: { kind: 'int', group: 'Listeners', describe: 'HTTP/CONNECT proxy port', default: 8080, min: 0, max: 65535 },
   'socks-port': { kind: 'int', group: 'Listeners', describe: 'SOCKS5 port (0 = off)', default: 1080, min: 0, max: 65535 },
-  'admin-port': { kind: 'int', group: 'Listeners', describe: 'Admin/metrics port (0 = off)', default: 0, min: 0, max: 65535 },
+  'admin-port': {
+    kind: 'int',
+    group: 'Admin',
+    describe: 'Admin port: /healthz, /readyz, /metrics, /status and the status page (0 = off)',
+    default: 0,
+    min: 0,
+    max: 65535,
+  },
+  'admin-host': { kind: 'string', group: 'Admin', describe: 'Listen address of the admin port', default: '127.0.0.1' },
+  'admin-auth': {
+    kind: 'credentials',
+    group: 'Admin',
+    describe: 'Require user:pass for /metrics, /status and the page (the probes /healthz and /readyz stay open)',
+  },
+  'ready-min': {
+    kind: 'int',
+    group: 'Admin',
+    describe: '/readyz answers 200 while the default sub-pool has at least this many usable endpoints',
+    default: 1,
+    min: 0,
+    max: 1000,
+  },
+  'metrics-pool-cap': {
+    kind: 'int',
+    group: 'Admin',
+    describe: 'Most sub-pool keys used as metric labels; the rest are folded into `other`',
+    default: 20,
+    min: 1,
+    max: 1000,
+  },
+  'access-log': {
+    kind: 'boolean',
+    group: 'Admin',
+    describe: 'Log one line per request and tunnel (listener, sub-pool, endpoint, code, attempts, bytes, duration)',
+    default: false,
+  },
   'drain-timeout': {
     kind: 'duration',
     group: 'Listeners',

@@ -75,6 +75,16 @@ export interface ListenConfig {
   allowPorts: number[];
 }
 
+export interface AdminConfig {
+  host: string;
+  auth?: { username: string; password: string };
+  /** Usable endpoints in the default sub-pool for /readyz to say ready. */
+  readyMin: number;
+  /** Sub-pool keys allowed as metric labels before the rest become `other`. */
+  poolLabelCap: number;
+  accessLog: boolean;
+}
+
 export interface UpstreamConfig {
   protocol: UpstreamProtocol;
   connectTimeoutMs: number;
@@ -97,6 +107,7 @@ export interface SwivelConfig {
   geo: GeoDefaults;
   pool: PoolConfig;
   listen: ListenConfig;
+  admin: AdminConfig;
   upstream: UpstreamConfig;
   health: HealthConfig;
   logLevel: LogLevel;

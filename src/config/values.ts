@@ -74,7 +74,7 @@ export function parseValue(name: OptionName, raw: Raw): unknown {
         fail(`Expected \`${raw.source}\` to be user:pass with both parts non-empty`);
       }
       const username = v.slice(0, colon);
-      if (username.includes('-')) {
+      if (name === 'auth' && username.includes('-')) {
         fail(`\`${raw.source}\`: the username must not contain '-', which separates the selection pairs (user-session-abc-country-de)`);
       }
       return { username, password: v.slice(colon + 1) };

@@ -36,13 +36,20 @@ export class PassiveHealth {
     this.log = (options.logger ?? silentLogger).child({ component: 'health' });
   }
 
-  success(endpoint: Endpoint): void {
+  /** `latencyMs`: how long the attempt took to get an answer (feeds the endpoint's EWMA). */
+  success(endpoint: Endpoint, latencyMs?: number): void {
     endpoint.consecutiveFailures = 0;
+    endpoint.successes++;
+    if (latencyMs !== undefined) {
+      endpoint.latencyEwmaMs = endpoint.latencyEwmaMs === 0 ? latencyMs : endpoint.latencyEwmaMs * 0.8 + latencyMs * 0.2;
+    }
     if (endpoint.health === 'unknown') endpoint.health = 'healthy';
   }
 
   failure(endpoint: Endpoint, error: SwivelError): FailureVerdict {
     if (!ERRORS[error.code].blamesEndpoint || endpoint.health === 'ejected') return 'ignored';
+    endpoint.failures++;
+    endpoint.lastErrorCode = error.code;
     endpoint.consecutiveFailures++;
     const fatal = error.code === 'upstream_auth_failed' || error.code === 'upstream_refused' || error.code === 'endpoint_refused';
     if (!fatal && endpoint.consecutiveFailures < this.options.maxFailures) return 'counted';
@@ -63,9 +70,7 @@ export class PassiveHealth {
     const base = this.options.ejectBaseMs ?? 30_000;
     const max = this.options.ejectMaxMs ?? 600_000;
     const forMs = Math.min(max, base * 2 ** Math.min(20, endpoint.ejections));
-    endpoint.ejections++;
-    endpoint.health = 'ejected';
-    endpoint.ejectedUntil = now + forMs;
+    this.options.pool.markEjected(endpoint, now + forMs, reason);
     this.ejectedTotal++;
     this.log.warn(
       { endpoint: endpoint.id, pool: endpoint.poolKey, reason, failures: endpoint.consecutiveFailures, ejectedForMs: forMs },
@@ -76,9 +81,7 @@ export class PassiveHealth {
   /** Back into rotation after a successful probe (or the end of its back-off when not probing). */
   readmit(endpoint: Endpoint, why: string): void {
     if (endpoint.health !== 'ejected') return;
-    endpoint.health = 'healthy';
-    endpoint.consecutiveFailures = 0;
-    endpoint.ejectedUntil = 0;
+    this.options.pool.markReadmitted(endpoint, why);
     this.log.info({ endpoint: endpoint.id, pool: endpoint.poolKey, why }, 'endpoint readmitted');
   }
 

@@ -41,8 +41,10 @@ export class Prober {
   private readonly inFlight = new Set<Endpoint>();
   private readonly log: Logger;
   private stopTicking: (() => void) | undefined;
-  /** Probes run so far (metrics, tests). */
+  /** Probes run so far, and how they ended (stats, metrics, tests). */
   probes = 0;
+  probesOk = 0;
+  probesFailed = 0;
 
   constructor(private readonly options: ProberOptions) {
     this.queue = new PQueue({ concurrency: options.concurrency });
@@ -103,10 +105,13 @@ export class Prober {
     try {
       const tunnel = await this.options.openTunnel(e, target.host, target.port);
       tunnel.socket.destroy();
+      this.probesOk++;
       if (e.health === 'ejected') this.options.health.readmit(e, 'probe succeeded');
       else this.options.health.success(e);
     } catch (err) {
       const error = isSwivelError(err) ? err : new SwivelError('internal', 'probe failed', { cause: err });
+      this.probesFailed++;
+      e.lastErrorCode = error.code;
       this.log.debug({ endpoint: e.id, code: error.code }, 'probe failed');
       // A failed probe of an ejected endpoint extends its ejection (the back-off grows).
       if (e.health === 'ejected') this.options.health.eject(e, `probe failed: ${error.code}`);

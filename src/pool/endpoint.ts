@@ -37,6 +37,14 @@ export class Endpoint {
    * filtered, so what passed the filter is what is dialled (no second lookup, no rebinding).
    */
   address: string | undefined = undefined;
+  /** Attempts running through it right now. */
+  inFlight = 0;
+  /** Attempts that succeeded / failed in a way that blames it (status page). */
+  successes = 0;
+  failures = 0;
+  lastErrorCode: string | undefined = undefined;
+  /** Exponentially weighted attempt latency; 0 until the first success. */
+  latencyEwmaMs = 0;
 
   /** `id` may be passed when the caller already built it (the ingest loop looks it up first). */
   constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number, id = endpointId(parsed.host, parsed.port)) {
@@ -53,6 +61,14 @@ export class Endpoint {
 
 export function endpointId(host: string, port: number): string {
   return host.indexOf(':') === -1 ? `${host}:${port}` : `[${host}]:${port}`;
+}
+
+/** The state the status page and metrics show. */
+export type EndpointState = 'usable' | 'ejected' | 'expired';
+
+export function endpointState(endpoint: Endpoint, now: number): EndpointState {
+  if (endpoint.retired || now >= endpoint.expiresAt) return 'expired';
+  return endpoint.health === 'ejected' ? 'ejected' : 'usable';
 }
 
 export function isExpired(endpoint: Endpoint, now: number): boolean {

@@ -11,12 +11,14 @@ import { SwivelError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RotateStrategy } from '../config/types.js';
+import type { ParsedEndpoint } from '../provider/types.js';
 import { isUsable, type Endpoint } from './endpoint.js';
+import { Emitter, emptyCounters, type PoolCounters, type PoolEvent } from './events.js';
 import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
 import { MemorySessionStore } from './sessions/memory.js';
 import { sessionKey, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
-import { SubPool } from './sub-pool.js';
+import { SubPool, type IngestResult } from './sub-pool.js';
 
 /** What a request asks for. */
 export interface Selection {
@@ -53,6 +55,9 @@ export class EndpointPool {
   private readonly log: Logger;
   private supplier: Supplier | undefined;
   readonly defaultPool: SubPool;
+  /** Monotonic counters since start (stats, metrics). */
+  readonly counters: PoolCounters = emptyCounters();
+  readonly events = new Emitter<PoolEvent>();
 
   constructor(private readonly options: EndpointPoolOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'pool' });
@@ -119,10 +124,58 @@ export class EndpointPool {
     const next = sub.select(now, avoid);
     if (next === undefined) return undefined;
     this.sessions.bind(key, next);
+    if (bound === undefined) this.counters.sessionsCreated++;
+    else this.counters.sessionsRebound++;
+    if (this.events.listening) this.events.emit({ type: 'session-bound', pool: sub.key, rebound: bound !== undefined });
     if (bound !== undefined) {
       this.log.debug({ session, pool: sub.key, from: bound.id, to: next.id, reason: rebindReason(bound, now) }, 'session re-bound');
     }
     return this.handOut(next, now);
+  }
+
+  /** Add what an extraction returned to `sub`; counts and announces it. */
+  ingest(sub: SubPool, parsed: readonly ParsedEndpoint[], now: number, lifetimeMs: number): IngestResult {
+    const result = sub.ingest(parsed, now, lifetimeMs);
+    this.counters.extracted += result.added;
+    this.counters.renewed += result.renewed;
+    if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
+    return result;
+  }
+
+  /** Retire expired endpoints in every sub-pool; returns how many were removed. */
+  pruneExpired(now: number): number {
+    let removed = 0;
+    for (const sub of this.subPools.values()) {
+      const gone = sub.prune(now);
+      if (gone.length === 0) continue;
+      removed += gone.length;
+      this.countRetired(gone);
+      this.log.debug({ pool: sub.key, expired: gone.length, left: sub.size }, 'expired endpoints retired');
+    }
+    return removed;
+  }
+
+  /** Put an endpoint out of rotation until `untilMs` (health layer). */
+  markEjected(endpoint: Endpoint, untilMs: number, reason: string): void {
+    endpoint.ejections++;
+    endpoint.health = 'ejected';
+    endpoint.ejectedUntil = untilMs;
+    this.counters.ejected++;
+    if (this.events.listening) this.events.emit({ type: 'ejected', endpoint, reason, forMs: untilMs - this.now });
+  }
+
+  /** Back into rotation (health layer). */
+  markReadmitted(endpoint: Endpoint, why: string): void {
+    endpoint.health = 'healthy';
+    endpoint.consecutiveFailures = 0;
+    endpoint.ejectedUntil = 0;
+    this.counters.readmitted++;
+    if (this.events.listening) this.events.emit({ type: 'readmitted', endpoint, why });
+  }
+
+  /** Live sessions per sub-pool key (status page; walks the table, so not for the hot path). */
+  sessionsPerPool(): Map<string, number> {
+    return this.sessions.countByPool();
   }
 
   forgetSession(poolKey: string, session: string): void {
@@ -184,12 +237,22 @@ export class EndpointPool {
     for (const sub of this.subPools.values()) {
       if (sub.isDefault || now - sub.lastDemandAt < this.options.idleDropMs) continue;
       if (this.sessions.hasSessionsIn(sub.key)) continue;
+      this.countRetired(sub.endpoints);
       sub.clear();
       this.subPools.delete(sub.key);
       dropped.push(sub);
       this.log.debug({ pool: sub.key }, 'idle sub-pool dropped');
     }
     return dropped;
+  }
+
+  private countRetired(gone: readonly Endpoint[]): void {
+    for (const e of gone) {
+      const wasted = e.uses === 0;
+      this.counters.expired++;
+      if (wasted) this.counters.wasted++;
+      if (this.events.listening) this.events.emit({ type: 'expired', endpoint: e, wasted });
+    }
   }
 
   private handOut(e: Endpoint | undefined, now: number): Endpoint | undefined {

@@ -9,6 +9,7 @@ import PQueue from 'p-queue';
 import { every, sleep, type Clock } from '../clock.js';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { Emitter } from '../pool/events.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
@@ -39,12 +40,32 @@ export interface RefresherOptions {
   reject?: (endpoint: ParsedEndpoint) => string | undefined;
 }
 
+/** One extraction call ended; `outcome` is `ok` or the error code. */
+export interface ExtractionEvent {
+  type: 'extraction';
+  pool: string;
+  outcome: string;
+  durationMs: number;
+}
+
+/** What the status page shows about the provider for one sub-pool. */
+export interface RefreshStatus {
+  failing: boolean;
+  failures: number;
+  lastError: { code: string; message: string } | undefined;
+  lastCallAt: number | undefined;
+  lastSuccessAt: number | undefined;
+  /** When the next attempt is allowed (back-off), or undefined when not backing off. */
+  nextAttemptAt: number | undefined;
+}
+
 interface RefreshState {
   inflight: Promise<void> | undefined;
   failures: number;
   nextAttemptAt: number;
   lastError: SwivelError | undefined;
   lastSuccessAt: number;
+  lastCallAt: number;
   failing: boolean;
 }
 
@@ -56,8 +77,11 @@ export class Refresher implements Supplier {
   private readonly backoff: BackoffOptions;
   private readonly abort = new AbortController();
   private stopTicking: (() => void) | undefined;
-  /** Extraction calls made, successful or not (metrics, tests). */
+  /** Extraction calls made, successful or not and how they ended (stats, metrics, tests). */
   calls = 0;
+  callsOk = 0;
+  readonly callsFailed = new Map<string, number>();
+  readonly events = new Emitter<ExtractionEvent>();
 
   constructor(private readonly options: RefresherOptions) {
     this.queue = new PQueue({ concurrency: options.concurrency });
@@ -71,6 +95,11 @@ export class Refresher implements Supplier {
   start(): void {
     if (this.stopTicking !== undefined) return;
     this.stopTicking = every(this.options.clock, this.options.tickMs ?? 1_000, () => this.tick());
+  }
+
+  /** Resolves once no extraction is queued or running (tests step a manual clock between calls). */
+  settled(): Promise<void> {
+    return this.queue.onIdle();
   }
 
   /** Stop ticking and abandon in-flight calls; pending demands settle. */
@@ -109,14 +138,25 @@ export class Refresher implements Supplier {
     if (st.lastError !== undefined) throw st.lastError;
   }
 
+  /** Provider state for `sub` (status page, readiness reason). */
+  status(sub: SubPool): RefreshStatus {
+    const st = this.states.get(sub);
+    const now = this.options.clock.now();
+    return {
+      failing: st?.failing ?? false,
+      failures: st?.failures ?? 0,
+      lastError: st?.lastError === undefined ? undefined : { code: st.lastError.code, message: st.lastError.message },
+      lastCallAt: st === undefined || st.lastCallAt === 0 ? undefined : st.lastCallAt,
+      lastSuccessAt: st === undefined || st.lastSuccessAt === -Infinity ? undefined : st.lastSuccessAt,
+      nextAttemptAt: st !== undefined && st.nextAttemptAt > now ? st.nextAttemptAt : undefined,
+    };
+  }
+
   /** Prune expired endpoints, drop idle sub-pools, and refresh those running low. */
   tick(): void {
     const { pool, poolMin } = this.options;
     const now = this.options.clock.now();
-    for (const sub of pool.allSubPools()) {
-      const removed = sub.prune(now);
-      if (removed.length > 0) this.log.debug({ pool: sub.key, expired: removed.length, left: sub.size }, 'expired endpoints retired');
-    }
+    pool.pruneExpired(now);
     pool.dropIdle();
     for (const sub of pool.allSubPools()) {
       if (this.needsRefresh(sub, now, poolMin)) void this.demand(sub);
@@ -137,7 +177,15 @@ export class Refresher implements Supplier {
   private state(sub: SubPool): RefreshState {
     let st = this.states.get(sub);
     if (st === undefined) {
-      st = { inflight: undefined, failures: 0, nextAttemptAt: 0, lastError: undefined, lastSuccessAt: -Infinity, failing: false };
+      st = {
+        inflight: undefined,
+        failures: 0,
+        nextAttemptAt: 0,
+        lastError: undefined,
+        lastSuccessAt: -Infinity,
+        lastCallAt: 0,
+        failing: false,
+      };
       this.states.set(sub, st);
     }
     return st;
@@ -146,6 +194,8 @@ export class Refresher implements Supplier {
   private async attempt(sub: SubPool, st: RefreshState, logFailure = true): Promise<void> {
     if (this.abort.signal.aborted) return;
     this.calls++;
+    const startedAt = performance.now();
+    st.lastCallAt = this.options.clock.now();
     const { cc, state, city, ep } = sub.geo;
     const query: ExtractQuery = { ...this.options.query, cc, state, city, ep };
     try {
@@ -161,7 +211,9 @@ export class Refresher implements Supplier {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
       const now = this.options.clock.now();
-      const { added, renewed } = sub.ingest(accepted, now, this.options.lifetimeMs);
+      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, this.options.lifetimeMs);
+      this.callsOk++;
+      this.announce(sub, 'ok', startedAt);
       st.failures = 0;
       st.nextAttemptAt = 0;
       st.lastError = undefined;
@@ -172,7 +224,14 @@ export class Refresher implements Supplier {
     } catch (err) {
       if (this.abort.signal.aborted) return;
       this.onFailure(sub, st, err, logFailure);
+      const code = st.lastError?.code ?? 'internal';
+      this.callsFailed.set(code, (this.callsFailed.get(code) ?? 0) + 1);
+      this.announce(sub, code, startedAt);
     }
+  }
+
+  private announce(sub: SubPool, outcome: string, startedAt: number): void {
+    if (this.events.listening) this.events.emit({ type: 'extraction', pool: sub.key, outcome, durationMs: performance.now() - startedAt });
   }
 
   /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */

@@ -40,6 +40,8 @@ export interface DialerOptions {
   /** Fail a session whose endpoint is gone instead of silently moving it to another IP. */
   strictSessions: boolean;
   logger?: Logger;
+  /** Told how long each attempt took to connect (or fail); feeds the upstream-connect histogram. */
+  onAttempt?: (durationMs: number, ok: boolean) => void;
 }
 
 function isCancelled(req: DialRequest): boolean {
@@ -68,11 +70,16 @@ export class Dialer {
       const endpoint = pool.select(sub, req.session, avoid) ?? (await this.acquire(req, avoid, lastError));
       trace.attempts++;
       trace.endpoint = endpoint;
+      const startedAt = performance.now();
+      endpoint.inFlight++;
       try {
         const result = await attempt(endpoint);
-        health.success(endpoint);
+        const tookMs = performance.now() - startedAt;
+        health.success(endpoint, tookMs);
+        this.options.onAttempt?.(tookMs, true);
         return result;
       } catch (err) {
+        this.options.onAttempt?.(performance.now() - startedAt, false);
         const error = isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure while forwarding', { cause: err });
         if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection', { cause: error });
         if (error.code === 'overloaded') this.overload.report('dial', error.details?.['errno']);
@@ -86,6 +93,8 @@ export class Dialer {
         avoid ??= [];
         avoid.push(endpoint);
         lastError = error;
+      } finally {
+        endpoint.inFlight--;
       }
     }
   }

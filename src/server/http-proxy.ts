@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
+import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { parseUsername, type UsernameSelection } from './username.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
@@ -35,6 +36,8 @@ export interface HttpProxyOptions {
   onSuccess?: (host: string, port: number) => void;
   limits?: ListenerLimits;
   targetPolicy?: TargetPolicy;
+  /** Told how every request and tunnel ended (access log, metrics). */
+  onOutcome?: OutcomeHook;
 }
 
 const REALM = 'swivel';
@@ -135,6 +138,9 @@ export class HttpProxyListener extends Server implements Listener {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     // Kept here: undici detaches request.socket when it abandons a streamed request body.
     const socket = request.socket;
+    const startedAt = performance.now();
+    const read0 = socket.bytesRead;
+    const written0 = socket.bytesWritten;
     try {
       this.checkHead(request);
       if (hasEmptyAuthority(request.url ?? '')) throw new SwivelError('bad_target', 'absolute URL without a host');
@@ -152,16 +158,32 @@ export class HttpProxyListener extends Server implements Listener {
         (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
       );
       this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
+      const setupMs = performance.now() - startedAt;
       // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
       if (this.draining) response.setHeader('connection', 'close');
-      await deliver(answer, response);
+      // The endpoint counts as in flight until the body is delivered (status page).
+      const endpoint = trace.endpoint!;
+      endpoint.inFlight++;
+      try {
+        await deliver(answer, response);
+      } finally {
+        endpoint.inFlight--;
+      }
+      if (this.opts.onOutcome !== undefined) {
+        this.report('request', request, socket, trace, startedAt, read0, written0, 'ok', answer.statusCode, setupMs);
+      }
     } catch (err) {
-      this.fail(request, socket, err, trace);
+      const answered = this.fail(request, socket, err, trace);
+      if (this.opts.onOutcome !== undefined && answered !== undefined) {
+        const tookMs = performance.now() - startedAt;
+        this.report('request', request, socket, trace, startedAt, read0, written0, answered.code, answered.status, tookMs);
+      }
     }
   }
 
   override async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    const startedAt = performance.now();
     try {
       this.checkHead(request);
       const handler = await this.prepareRequestHandling(request);
@@ -192,14 +214,67 @@ export class HttpProxyListener extends Server implements Listener {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (tunnel.head.length > 0) socket.write(tunnel.head);
       if (head.length > 0) tunnel.socket.write(head);
-      relay(socket, tunnel.socket, this.opts.idleTimeoutMs);
+      const setupMs = performance.now() - startedAt;
+      // An open tunnel keeps its endpoint in flight until it closes (status page).
+      const endpoint = trace.endpoint!;
+      endpoint.inFlight++;
+      relay(socket, tunnel.socket, this.opts.idleTimeoutMs, () => {
+        endpoint.inFlight--;
+        if (this.opts.onOutcome !== undefined) this.report('tunnel', request, socket, trace, startedAt, 0, 0, 'ok', 200, setupMs);
+      });
     } catch (err) {
-      this.fail(request, socket, err, trace);
+      const answered = this.fail(request, socket, err, trace);
+      if (this.opts.onOutcome !== undefined && answered !== undefined) {
+        const tookMs = performance.now() - startedAt;
+        this.report('tunnel', request, socket, trace, startedAt, 0, 0, answered.code, answered.status, tookMs);
+      }
     }
   }
 
-  /** Answer on the client's socket (written raw, Connection: close), whatever state the request is in. */
-  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, trace: DialTrace): void {
+  /**
+   * Tell the outcome hook how a request or tunnel ended. A method, not a closure per request, so a
+   * swivel without admin or access log allocates nothing for it. Byte counts are the socket's
+   * since `read0`/`written0` (keep-alive sockets carry several requests).
+   */
+  private report(
+    kind: 'request' | 'tunnel',
+    request: http.IncomingMessage,
+    socket: net.Socket,
+    trace: DialTrace,
+    startedAt: number,
+    read0: number,
+    written0: number,
+    code: string,
+    status: number,
+    setupMs: number,
+  ): void {
+    this.opts.onOutcome?.({
+      listener: 'http',
+      kind,
+      pool: trace.endpoint?.poolKey,
+      endpoint: trace.endpoint?.id,
+      code,
+      status,
+      attempts: trace.attempts,
+      bytesIn: socket.bytesRead - read0,
+      bytesOut: socket.bytesWritten - written0,
+      durationMs: performance.now() - startedAt,
+      setupMs,
+      method: kind === 'tunnel' ? 'CONNECT' : (request.method ?? ''),
+      target: kind === 'tunnel' ? (request.url ?? '') : withoutQuery(request.url ?? ''),
+    });
+  }
+
+  /**
+   * Answer on the client's socket (written raw, Connection: close), whatever state the request is in.
+   * Returns the code and status answered (undefined when the client had gone).
+   */
+  private fail(
+    request: http.IncomingMessage,
+    socket: net.Socket,
+    err: unknown,
+    trace: DialTrace,
+  ): { code: string; status: number } | undefined {
     let answer: RequestError;
     if (err instanceof RequestError) {
       // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
@@ -214,7 +289,7 @@ export class HttpProxyListener extends Server implements Listener {
       if (error.code === 'client_closed') {
         // A half-open CONNECT socket would otherwise linger: the client is gone, so is the socket.
         socket.destroy();
-        return;
+        return undefined;
       }
       this.logger.debug(
         { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
@@ -222,8 +297,10 @@ export class HttpProxyListener extends Server implements Listener {
       );
       answer = answerFor(error, trace.attempts);
     }
-    if (socket.destroyed || !socket.writable) return;
+    const code = answer.headers?.['X-Swivel-Error'] ?? 'bad_request';
+    if (socket.destroyed || !socket.writable) return { code, status: answer.statusCode };
     this.sendSocketResponse(socket, answer.statusCode, answer.headers, answer.message);
+    return { code, status: answer.statusCode };
   }
 
   private unexpected(err: unknown): SwivelError {

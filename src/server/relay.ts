@@ -6,13 +6,15 @@
  */
 import type net from 'node:net';
 
-export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number): void {
+export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: () => void): void {
   let closed = false;
   const teardown = (): void => {
     if (closed) return;
     closed = true;
     client.destroy();
     upstream.destroy();
+    // Once per tunnel, after both sides are gone: the outcome hook (access log, metrics) reads byte counts here.
+    onClose?.();
   };
   client.on('error', teardown);
   upstream.on('error', teardown);

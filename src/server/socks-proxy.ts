@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
+import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
@@ -33,6 +34,8 @@ export interface SocksProxyOptions {
   /** 0 = no cap. */
   maxConnections?: number;
   targetPolicy?: TargetPolicy;
+  /** Told how every tunnel ended (access log, metrics). */
+  onOutcome?: OutcomeHook;
 }
 
 export class SocksProxyListener implements Listener {
@@ -102,6 +105,25 @@ export class SocksProxyListener implements Listener {
     }, this.options.negotiationTimeoutMs);
     timer.unref();
     let tunnel: Tunnel | undefined;
+    const startedAt = performance.now();
+    const trace: DialTrace = { attempts: 0, endpoint: undefined };
+    let target = '';
+    const report = (code: string, reply: number, setupMs: number): void =>
+      this.options.onOutcome?.({
+        listener: 'socks',
+        kind: 'tunnel',
+        pool: trace.endpoint?.poolKey,
+        endpoint: trace.endpoint?.id,
+        code,
+        status: reply,
+        attempts: trace.attempts,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        durationMs: performance.now() - startedAt,
+        setupMs,
+        method: 'CONNECT',
+        target,
+      });
 
     const run = (actions: SocksAction[]): void => {
       for (const action of actions) {
@@ -123,8 +145,10 @@ export class SocksProxyListener implements Listener {
             clearTimeout(timer);
             // Hold the client's early data in the socket until the tunnel is up.
             socket.pause();
-            void this.connect(action.host, action.port, action.username, negotiation, socket).then((result) => {
+            target = action.host.includes(':') ? `[${action.host}]:${action.port}` : `${action.host}:${action.port}`;
+            void this.connect(action.host, action.port, action.username, negotiation, socket, trace).then((result) => {
               if (result instanceof Error) {
+                if (result.code !== 'client_closed') report(result.code, result.socksReply, performance.now() - startedAt);
                 run(negotiation.failed(result.socksReply));
                 return;
               }
@@ -138,7 +162,14 @@ export class SocksProxyListener implements Listener {
             const t = tunnel!;
             if (t.head.length > 0) socket.write(t.head);
             if (action.head.length > 0) t.socket.write(action.head);
-            relay(socket, t.socket, this.options.idleTimeoutMs);
+            const setupMs = performance.now() - startedAt;
+            // An open tunnel keeps its endpoint in flight until it closes (status page).
+            const endpoint = trace.endpoint!;
+            endpoint.inFlight++;
+            relay(socket, t.socket, this.options.idleTimeoutMs, () => {
+              endpoint.inFlight--;
+              report('ok', 0, setupMs);
+            });
             return;
           }
         }
@@ -166,8 +197,8 @@ export class SocksProxyListener implements Listener {
     username: string | undefined,
     negotiation: SocksNegotiation,
     socket: net.Socket,
+    trace: DialTrace,
   ): Promise<Tunnel | SwivelError> {
-    const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
       checkTarget(host, port, this.options.targetPolicy ?? OPEN_POLICY);
       const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};

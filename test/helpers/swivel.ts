@@ -4,7 +4,7 @@
  * integration test file registers with afterEach.
  */
 import { SwivelApp, type StartSummary } from '../../src/app.js';
-import type { Clock } from '../../src/clock.js';
+import type { Clock, ManualClock } from '../../src/clock.js';
 import { loadConfig, type RawFlags } from '../../src/config/load.js';
 import type { SwivelConfig } from '../../src/config/types.js';
 import { startSimulation, type Simulation, type SimulationOptions, type SimUpstream } from '../../src/sim/index.js';
@@ -86,4 +86,30 @@ export async function startSwivel(opts: SwivelOptions = {}): Promise<Harness> {
       return up;
     },
   };
+}
+
+/**
+ * Move a manual clock by `ms` in steps, letting extractions that the refresher's own tick starts
+ * finish between steps, as they would in real time (a single jump would strand a call in flight
+ * past its deadline).
+ */
+export async function advanceSettled(clock: ManualClock, app: SwivelApp, ms: number, stepMs = 1_000): Promise<void> {
+  for (let moved = 0; moved < ms; moved += stepMs) {
+    await clock.advanceAsync(Math.min(stepMs, ms - moved));
+    await app.refresher.settled();
+  }
+}
+
+/**
+ * Ask the refresher for the default sub-pool and move the manual clock (in steps, at most
+ * `maxMs`) until the demand settles: a demand inside a back-off waits on that clock.
+ */
+export async function demandSettled(clock: ManualClock, app: SwivelApp, maxMs = 120_000, stepMs = 1_000): Promise<void> {
+  let done = false;
+  const demand = app.refresher.demand(app.pool.defaultPool).finally(() => (done = true));
+  for (let moved = 0; !done && moved < maxMs; moved += stepMs) {
+    await clock.advanceAsync(stepMs);
+    await app.refresher.settled();
+  }
+  await demand;
 }

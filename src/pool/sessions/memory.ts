@@ -57,6 +57,13 @@ export class MemorySessionStore implements SessionStore {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
+  /** Live sessions per sub-pool key. */
+  countByPool(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const e of this.cache.values()) out.set(e.poolKey, (out.get(e.poolKey) ?? 0) + 1);
+    return out;
+  }
+
   hasSessionsIn(poolKey: string): boolean {
     for (const e of this.cache.values()) if (e.poolKey === poolKey) return true;
     return false;

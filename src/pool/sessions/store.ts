@@ -23,6 +23,8 @@ export interface SessionStore {
   hasSessionsIn(poolKey: string): boolean;
   /** Live sessions in the local tier. */
   readonly size: number;
+  /** Live sessions per sub-pool key, in the local tier (status page, metrics). */
+  countByPool(): Map<string, number>;
   /**
    * Shared tier, optional: the id of the endpoint `key` is bound to elsewhere, or undefined.
    * Never rejects: a store that cannot answer resolves undefined and the pool binds locally.

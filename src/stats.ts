@@ -1,0 +1,131 @@
+/**
+ * The stats snapshot (undici's PoolStats is the model): one plain, JSON-safe object built on
+ * demand from the pool's counters, the refresher's and the prober's. The admin layer (JSON,
+ * page, metrics, `swivel status`) reads only this; nobody reaches into another module's fields.
+ * Never carries credentials: endpoints appear by id (host:port) only.
+ */
+import type { Prober } from './health/prober.js';
+import { endpointState, type EndpointState } from './pool/endpoint.js';
+import { describeGeo } from './pool/geo-key.js';
+import type { EndpointPool } from './pool/pool.js';
+import type { Refresher, RefreshStatus } from './refresh/refresher.js';
+
+export interface EndpointStats {
+  id: string;
+  state: EndpointState;
+  ageMs: number;
+  remainingMs: number;
+  inFlight: number;
+  uses: number;
+  successes: number;
+  failures: number;
+  lastError: string | undefined;
+  latencyEwmaMs: number;
+}
+
+export interface SubPoolStats {
+  key: string;
+  geo: string;
+  isDefault: boolean;
+  sessions: number;
+  usable: number;
+  ejected: number;
+  expired: number;
+  provider: RefreshStatus;
+  endpoints: EndpointStats[];
+}
+
+export interface SwivelStats {
+  /** ms since epoch, from the injected clock. */
+  now: number;
+  startedAt: number;
+  draining: boolean;
+  source: string;
+  pools: SubPoolStats[];
+  sessions: { open: number; created: number; rebound: number };
+  extraction: {
+    calls: number;
+    ok: number;
+    failed: Record<string, number>;
+    extracted: number;
+    renewed: number;
+    expired: number;
+    wasted: number;
+  };
+  health: { ejected: number; readmitted: number; probes: number; probesOk: number; probesFailed: number };
+}
+
+export interface StatsParts {
+  pool: EndpointPool;
+  refresher: Refresher;
+  prober: Prober;
+  source: string;
+  startedAt: number;
+  draining: boolean;
+}
+
+export function collectStats({ pool, refresher, prober, source, startedAt, draining }: StatsParts): SwivelStats {
+  const now = pool.now;
+  const perPool = pool.sessionsPerPool();
+  const pools: SubPoolStats[] = [];
+  for (const sub of pool.allSubPools()) {
+    const endpoints: EndpointStats[] = [];
+    let usable = 0;
+    let ejected = 0;
+    let expired = 0;
+    for (const e of sub.endpoints) {
+      const state = endpointState(e, now);
+      if (state === 'usable') usable++;
+      else if (state === 'ejected') ejected++;
+      else expired++;
+      endpoints.push({
+        id: e.id,
+        state,
+        ageMs: now - e.extractedAt,
+        remainingMs: Math.max(0, e.expiresAt - now),
+        inFlight: e.inFlight,
+        uses: e.uses,
+        successes: e.successes,
+        failures: e.failures,
+        lastError: e.lastErrorCode,
+        latencyEwmaMs: Math.round(e.latencyEwmaMs * 10) / 10,
+      });
+    }
+    pools.push({
+      key: sub.key,
+      geo: describeGeo(sub.geo),
+      isDefault: sub.isDefault,
+      sessions: perPool.get(sub.key) ?? 0,
+      usable,
+      ejected,
+      expired,
+      provider: refresher.status(sub),
+      endpoints,
+    });
+  }
+  const c = pool.counters;
+  return {
+    now,
+    startedAt,
+    draining,
+    source,
+    pools,
+    sessions: { open: pool.sessionCount, created: c.sessionsCreated, rebound: c.sessionsRebound },
+    extraction: {
+      calls: refresher.calls,
+      ok: refresher.callsOk,
+      failed: Object.fromEntries(refresher.callsFailed),
+      extracted: c.extracted,
+      renewed: c.renewed,
+      expired: c.expired,
+      wasted: c.wasted,
+    },
+    health: {
+      ejected: c.ejected,
+      readmitted: c.readmitted,
+      probes: prober.probes,
+      probesOk: prober.probesOk,
+      probesFailed: prober.probesFailed,
+    },
+  };
+}
