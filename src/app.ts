@@ -38,6 +38,11 @@ export interface AppDependencies {
   source?: EndpointSource;
   /** undici dispatcher for plain-HTTP forwarding; one keep-alive Agent when absent. */
   dispatcher?: Dispatcher;
+  /**
+   * Open the admin listener on an ephemeral port even though --admin-port is 0 (which means off):
+   * tests get a port nobody can take between choosing and binding it.
+   */
+  adminEphemeral?: boolean;
 }
 
 export interface StartSummary {
@@ -158,7 +163,7 @@ export class SwivelApp {
       logger,
     });
     this.metrics =
-      config.listen.adminPort === 0
+      config.listen.adminPort === 0 && deps.adminEphemeral !== true
         ? undefined
         : new SwivelMetrics({
             stats: () => this.stats(),

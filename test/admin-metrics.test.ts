@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import { adminGet, freePort } from './helpers/admin.js';
+import { adminGet } from './helpers/admin.js';
 import { proxyGet } from './helpers/http-client.js';
 import { parseExposition, type Exposition } from './helpers/prom-parse.js';
 import { startSwivel, stopAll, advanceSettled, demandSettled } from './helpers/swivel.js';
@@ -36,11 +36,12 @@ describe('prometheus text parser (test helper)', () => {
 describe('/metrics counters', () => {
   it('move by the exact amounts of a scripted run: N requests, K failovers, E extracted, W wasted', async () => {
     const clock = new ManualClock();
-    const adminPort = await freePort();
     const h = await startSwivel({
+      admin: true,
       clock,
-      flags: { 'admin-port': adminPort, num: 4, life: 1, 'pool-min': 1, 'max-failures': 1, retries: 2 },
+      flags: { num: 4, life: 1, 'pool-min': 1, 'max-failures': 1, retries: 2 },
     });
+    const adminPort = h.app.admin!.port;
     const pool = h.app.pool.defaultPool.key;
     let m = await scrape(adminPort);
     expect(m.value('swivel_extraction_calls_total', { outcome: 'ok' })).toBe(1);
@@ -94,11 +95,12 @@ describe('/metrics counters', () => {
   });
 
   it('keeps label cardinality bounded with 1,000 sessions and 200 geo sub-pools', async () => {
-    const adminPort = await freePort();
     const cap = 10;
     const h = await startSwivel({
-      flags: { 'admin-port': adminPort, 'metrics-pool-cap': cap, 'session-max': 5000, 'api-concurrency': 8 },
+      admin: true,
+      flags: { 'metrics-pool-cap': cap, 'session-max': 5000, 'api-concurrency': 8 },
     });
+    const adminPort = h.app.admin!.port;
     const usernames = [...Array.from({ length: 1000 }, (_, i) => `session-s${i}`), ...Array.from({ length: 200 }, (_, i) => `city-c${i}`)];
     for (let i = 0; i < usernames.length; i += 50) {
       const batch = usernames.slice(i, i + 50).map((username) => proxyGet(h.port, h.ipUrl, { username, timeoutMs: 10_000 }));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminGet, freePort } from './helpers/admin.js';
+import { adminGet } from './helpers/admin.js';
 import { proxyGet } from './helpers/http-client.js';
 import { startSwivel, stopAll } from './helpers/swivel.js';
 
@@ -47,8 +47,11 @@ afterEach(stopAll);
 
 describe('status page in headless Chromium', () => {
   it('shows one row per endpoint, colours an ejected one red, and logs no console errors', async () => {
-    const adminPort = await freePort();
-    const h = await startSwivel({ flags: { 'admin-port': adminPort, num: 6, 'max-failures': 1 } });
+    const h = await startSwivel({
+      admin: true,
+      flags: { num: 6, 'max-failures': 1 },
+    });
+    const adminPort = h.app.admin!.port;
     // Break one endpoint and send traffic until it is ejected.
     const endpoints = h.app.pool.defaultPool.endpoints;
     const broken = h.sim.upstreams.find((u) => u.port === endpoints[0]!.port)!;

@@ -21,12 +21,13 @@ afterEach(stopAll);
 describe('/readyz and /healthz', () => {
   it('flips 503 → 200 as the provider recovers, 503 while it rejects the key, and 503 at once on drain', async () => {
     const clock = new ManualClock();
-    const adminPort = await freePort();
     const h = await startSwivel({
+      admin: true,
       clock,
-      flags: { 'admin-port': adminPort, life: 1, 'pool-min': 1, 'drain-timeout': '10s' },
+      flags: { life: 1, 'pool-min': 1, 'drain-timeout': '10s' },
       beforeStart: (sim) => sim.provider.setBehavior('http-500'),
     });
+    const adminPort = h.app.admin!.port;
     expect(h.summary.adminUrl).toBe(`http://127.0.0.1:${adminPort}`);
     let r = await adminGet(adminPort, '/readyz');
     expect(r.status).toBe(503);
@@ -79,8 +80,11 @@ describe('/readyz and /healthz', () => {
   });
 
   it('honours --ready-min', async () => {
-    const adminPort = await freePort();
-    const h = await startSwivel({ flags: { 'admin-port': adminPort, num: 2, 'ready-min': 5 } });
+    const h = await startSwivel({
+      admin: true,
+      flags: { num: 2, 'ready-min': 5 },
+    });
+    const adminPort = h.app.admin!.port;
     const r = await adminGet(adminPort, '/readyz');
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body)).toMatchObject({ reason: 'pool_empty', detail: '2 usable endpoints, --ready-min is 5' });
@@ -90,8 +94,10 @@ describe('/readyz and /healthz', () => {
 
 describe('/healthz', () => {
   it('turns 503 when a proxy listener stopped accepting outside a drain', async () => {
-    const adminPort = await freePort();
-    const h = await startSwivel({ flags: { 'admin-port': adminPort } });
+    const h = await startSwivel({
+      admin: true,
+    });
+    const adminPort = h.app.admin!.port;
     expect((await adminGet(adminPort, '/healthz')).status).toBe(200);
     await new Promise<void>((resolve) => h.app.http.server.close(() => resolve()));
     expect((await adminGet(adminPort, '/healthz')).status).toBe(503);
@@ -100,7 +106,6 @@ describe('/healthz', () => {
 
 describe('--admin-auth', () => {
   it('answers 401 without credentials on /metrics, /status and the page, and leaves the probes open', async () => {
-    const adminPort = await freePort();
     // Upstreams that demand credentials, listed with them in a proxies file.
     const sim = await startSim({ upstreams: 3, upstreamAuth: { username: 'upuser', password: 'up-secret-pw' } });
     const dir = mkdtempSync(join(tmpdir(), 'swivel-admin-'));
@@ -112,13 +117,13 @@ describe('--admin-auth', () => {
         'allow-private-endpoints': true,
         port: 0,
         'socks-port': 0,
-        'admin-port': adminPort,
         'admin-auth': 'ops:s3cret',
       },
       {},
     );
-    const app = new SwivelApp(config);
+    const app = new SwivelApp(config, { adminEphemeral: true });
     await app.start();
+    const adminPort = app.admin!.port;
     const h = { app, port: app.http.port, ipUrl: `${sim.target.url}/ip`, sim };
     try {
       expect((await proxyGet(h.port, h.ipUrl)).status).toBe(200);
@@ -173,8 +178,11 @@ describe('--access-log', () => {
 
 describe('SOCKS5 outcomes', () => {
   it('log an access line and count in swivel_requests_total, failures with their code', async () => {
-    const adminPort = await freePort();
-    const h = await startSwivel({ flags: { 'access-log': true, 'socks-port': await freePort(), 'admin-port': adminPort, retries: 0 } });
+    const h = await startSwivel({
+      admin: true,
+      flags: { 'access-log': true, 'socks-port': await freePort(), retries: 0 },
+    });
+    const adminPort = h.app.admin!.port;
     const target = new URL(h.sim.target.url);
     const socksPort = h.app.socks!.port;
     const ip = await ipViaSocks({ port: socksPort, destination: { host: target.hostname, port: Number(target.port) } });

@@ -14,8 +14,11 @@ function capture(): { out: string[]; err: string[]; output: { out(l: string): vo
 
 describe('swivel status', () => {
   it('prints one row per endpoint of each sub-pool', async () => {
-    const adminPort = await freePort();
-    const h = await startSwivel({ flags: { 'admin-port': adminPort, num: 3, 'admin-auth': 'ops:pw' } });
+    const h = await startSwivel({
+      admin: true,
+      flags: { num: 3, 'admin-auth': 'ops:pw' },
+    });
+    const adminPort = h.app.admin!.port;
     const c = capture();
     expect(await statusCommand(`http://127.0.0.1:${adminPort}`, 'ops:pw', c.output)).toBe(0);
     const ids = h.app.pool.defaultPool.endpoints.map((e) => e.id);

@@ -37,6 +37,8 @@ export interface SwivelOptions {
   /** CLI-style flags over the defaults of `configFor`. */
   flags?: RawFlags;
   clock?: Clock;
+  /** Open the admin listener on an ephemeral port (read it from `app.admin.port`). */
+  admin?: boolean;
   /** Runs after the sim is up and before the app starts (break the provider, set modes). */
   beforeStart?: (sim: Simulation) => void | Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function createSwivel(opts: SwivelOptions = {}): Promise<{ sim: Sim
   const app = new SwivelApp(configFor(sim, opts.flags), {
     logger: logs.logger,
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.admin === true ? { adminEphemeral: true } : {}),
   });
   cleanups.push(() => app.stop());
   return { sim, app, logs };
