@@ -18,8 +18,10 @@ import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
 import { Refresher } from './refresh/refresher.js';
 import { Dialer } from './server/dialer.js';
-import { HttpProxyListener } from './server/http-proxy.js';
-import { SocksProxyListener } from './server/socks-proxy.js';
+import type { AuthPolicy } from './server/dialects/index.js';
+import { HttpProxyListener, type HttpProxyOptions } from './server/http-proxy.js';
+import { SessionPortError, SessionPorts } from './server/session-ports.js';
+import { SocksProxyListener, type SocksProxyOptions } from './server/socks-proxy.js';
 import type { Tunnel } from './server/upstream/handshake.js';
 import { openHttpTunnel } from './server/upstream/http-connect.js';
 import { openSocksTunnel } from './server/upstream/socks-connect.js';
@@ -42,6 +44,8 @@ const FATAL_AT_START = new Set(['provider_auth', 'provider_unverified', 'config_
 export interface StartSummary {
   httpUrl: string;
   socksUrl: string | undefined;
+  /** `127.0.0.1:10001-10100` when --session-ports is set. */
+  sessionPorts: string | undefined;
   source: string;
   /** Usable endpoints in the default sub-pool right after start-up. */
   endpoints: number;
@@ -72,6 +76,7 @@ export class SwivelApp {
   readonly prober: Prober;
   readonly http: HttpProxyListener;
   readonly socks: SocksProxyListener | undefined;
+  readonly sessionPorts: SessionPorts | undefined;
   readonly source: EndpointSource;
   private readonly log: Logger;
   private readonly dispatcher: Dispatcher;
@@ -142,13 +147,18 @@ export class SwivelApp {
       strictSessions: config.pool.strictSessions,
       logger,
     });
-    const { host, port, socksPort, auth } = config.listen;
-    this.http = new HttpProxyListener({
+    const { host, port, socksPort, auth, authChallenge } = config.listen;
+    const policy: AuthPolicy = {
+      auth,
+      challenge: authChallenge,
+      defaultGeo,
+      sessionTtlCapMs: Math.min(config.pool.sessionMaxTtlMs, endpointLifetimeMs(config)),
+    };
+    const httpOptions: HttpProxyOptions = {
       host,
       port,
       dialer,
-      defaultGeo,
-      auth,
+      policy,
       forward:
         up.protocol === 'socks5'
           ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
@@ -161,23 +171,33 @@ export class SwivelApp {
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
-    });
-    this.socks =
-      socksPort === 0
-        ? undefined
-        : new SocksProxyListener({
-            host,
-            port: socksPort,
-            dialer,
-            defaultGeo,
-            auth,
-            openTunnel,
-            negotiationTimeoutMs: up.socksTimeoutMs,
-            idleTimeoutMs: up.idleTimeoutMs,
-            logger,
-            onSuccess: (h, p) => this.prober.noteTarget(h, p),
-          });
+    };
+    const socksOptions: SocksProxyOptions = {
+      host,
+      port: socksPort,
+      dialer,
+      policy,
+      openTunnel,
+      negotiationTimeoutMs: up.socksTimeoutMs,
+      idleTimeoutMs: up.idleTimeoutMs,
+      logger,
+      onSuccess: (h, p) => this.prober.noteTarget(h, p),
+    };
+    this.http = new HttpProxyListener(httpOptions);
+    this.socks = socksPort === 0 ? undefined : new SocksProxyListener(socksOptions);
+    this.sessionPorts = undefined;
+    const range = config.listen.sessionPorts;
+    if (range !== undefined) {
+      // Listeners of their own that never listen: they take connections the session ports hand over.
+      const selectionForPort = (p: number): ReturnType<SessionPorts['selectionFor']> => this.sessionPorts?.selectionFor(p);
+      this.portHttp = new HttpProxyListener({ ...httpOptions, port: 0, selectionForPort });
+      this.portSocks = new SocksProxyListener({ ...socksOptions, port: 0, selectionForPort });
+      this.sessionPorts = new SessionPorts({ host, ...range, pool: this.pool, http: this.portHttp, socks: this.portSocks });
+    }
   }
+
+  private readonly portHttp: HttpProxyListener | undefined;
+  private readonly portSocks: SocksProxyListener | undefined;
 
   /**
    * Extract once (a bad key or unverified account fails here, before any port is bound), then
@@ -194,6 +214,7 @@ export class SwivelApp {
     try {
       await this.http.listen();
       await this.socks?.listen();
+      await this.sessionPorts?.listen();
     } catch (err) {
       await this.stop();
       throw listenError(err, this.config);
@@ -206,6 +227,8 @@ export class SwivelApp {
     return {
       httpUrl: `http://${shownHost}:${this.http.port}`,
       socksUrl: this.socks === undefined ? undefined : `socks5://${shownHost}:${this.socks.port}`,
+      sessionPorts:
+        this.sessionPorts === undefined ? undefined : `${shownHost}:${this.sessionPorts.ports.first}-${this.sessionPorts.ports.last}`,
       source: this.source.name,
       endpoints: this.pool.defaultPool.usableAt(this.pool.now),
       geo: describeGeo(this.config.geo),
@@ -218,7 +241,13 @@ export class SwivelApp {
    * connection, stop timers. Safe to call twice.
    */
   async stop(drainMs = 0): Promise<void> {
-    await Promise.allSettled([this.http.drain(drainMs), this.socks?.close(drainMs)]);
+    await Promise.allSettled([
+      this.http.drain(drainMs),
+      this.socks?.close(drainMs),
+      this.sessionPorts?.close(),
+      this.portHttp?.drain(drainMs),
+      this.portSocks?.close(drainMs),
+    ]);
     this.refresher.stop();
     this.prober.stop();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
@@ -227,19 +256,29 @@ export class SwivelApp {
   }
 
   private ownPorts(): number[] {
-    const { port, socksPort, adminPort } = this.config.listen;
-    return [port, socksPort, adminPort].filter((p) => p !== 0);
+    const { port, socksPort, adminPort, sessionPorts } = this.config.listen;
+    const own = [port, socksPort, adminPort].filter((p) => p !== 0);
+    if (sessionPorts !== undefined) for (let p = sessionPorts.first; p <= sessionPorts.last; p++) own.push(p);
+    return own;
   }
 }
 
-function listenError(err: unknown, config: SwivelConfig): SwivelError {
+/** The one flag whose port could not be bound, for the message. */
+function flagOfPort(err: unknown, config: SwivelConfig): string {
+  if (err instanceof SessionPortError) return `--session-ports (port ${err.port})`;
+  const port = (err as { port?: number } | undefined)?.port;
+  if (port === config.listen.socksPort) return `--socks-port ${port}`;
+  if (port === config.listen.adminPort) return `--admin-port ${port}`;
+  return `--port ${port ?? config.listen.port}`;
+}
+
+export function listenError(err: unknown, config: SwivelConfig): SwivelError {
+  const flag = flagOfPort(err, config);
+  if (err instanceof SessionPortError) err = err.cause;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const { host } = config.listen;
   if (code === 'EADDRINUSE')
-    return new SwivelError(
-      'config_invalid',
-      `A port on ${host} is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort}); pick free ones or stop the other process`,
-    );
+    return new SwivelError('port_in_use', `Port in use: ${flag} on ${host} is taken; pick a free one or stop the other process`);
   if (code === 'EADDRNOTAVAIL') return new SwivelError('config_invalid', `Cannot listen on ${host}: no such local address (--host)`);
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);
   return new SwivelError('internal', `Could not start the listeners: ${code ?? String(err)}`, { cause: err });

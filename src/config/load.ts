@@ -93,10 +93,8 @@ function parseValue(name: OptionName, raw: Raw): unknown {
         // Never echo the value: it holds a password.
         fail(`Expected \`${raw.source}\` to be user:pass with both parts non-empty`);
       }
+      // Any user name: gateway-style ones (customer-X, brd-customer-X-zone-Y) carry dashes.
       const username = v.slice(0, colon);
-      if (username.includes('-')) {
-        fail(`\`${raw.source}\`: the username must not contain '-', which separates the selection pairs (user-session-abc-country-de)`);
-      }
       return { username, password: v.slice(colon + 1) };
     }
     case 'string':
@@ -181,6 +179,18 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     if (pa !== 0 && pa === get<number>(b)) fail(`\`--${a}\` and \`--${b}\` are both ${pa}; give each listener its own port`);
   }
 
+  const sessionPorts = sessionPortRange(get('session-ports'), src('session-ports'));
+  if (sessionPorts !== undefined) {
+    for (const name of ['port', 'socks-port', 'admin-port'] as const) {
+      const p = get<number>(name);
+      if (p !== 0 && p >= sessionPorts.first && p <= sessionPorts.last) {
+        fail(
+          `\`--${name}\` ${p} is inside \`--session-ports\` ${sessionPorts.first}-${sessionPorts.last}; give each listener its own port`,
+        );
+      }
+    }
+  }
+
   return {
     source: {
       apiBase,
@@ -203,6 +213,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       rotate: get<RotateStrategy>('rotate'),
       maxAgeMs: get('max-age'),
       sessionTtlMs: get('session-ttl'),
+      sessionMaxTtlMs: get('session-max-ttl'),
       sessionMax: get('session-max'),
       poolMin: get('pool-min'),
       acquireTimeoutMs: get('acquire-timeout'),
@@ -216,6 +227,20 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       adminPort,
       drainTimeoutMs: get('drain-timeout'),
       auth: get('auth'),
+      authChallenge: get<boolean | undefined>('auth-challenge') ?? get('auth') !== undefined,
+      ...(sessionPorts === undefined
+        ? {}
+        : {
+            sessionPorts: {
+              ...sessionPorts,
+              geo: {
+                cc: geoValue('cc', get('session-ports-cc') ?? get('cc'), src('session-ports-cc')),
+                state: geoValue('state', get('session-ports-state') ?? get('state'), src('session-ports-state')),
+                city: geoValue('city', get('session-ports-city') ?? get('city'), src('session-ports-city')),
+                ep: get('session-ports-ep') ?? get('ep'),
+              },
+            },
+          }),
     },
     upstream: {
       protocol: get<UpstreamProtocol>('upstream-protocol'),
@@ -234,6 +259,21 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     },
     logLevel: get<LogLevel>('log-level'),
   };
+}
+
+const MAX_SESSION_PORTS = 1000;
+
+/** `10001-10100` → {first, last}; one port (`10001`) is a range of one. */
+function sessionPortRange(value: string | undefined, source: string): { first: number; last: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(value);
+  const first = Number(m?.[1]);
+  const last = m?.[2] === undefined ? first : Number(m[2]);
+  if (m === null || first < 1 || last > 65535 || last < first) {
+    fail(`Expected \`${source}\` to be a port range such as 10001-10100, got \`${value}\``);
+  }
+  if (last - first + 1 > MAX_SESSION_PORTS) fail(`\`${source}\` spans ${last - first + 1} ports; at most ${MAX_SESSION_PORTS}`);
+  return { first, last };
 }
 
 function probeUrl(value: string | undefined, source: string): string | undefined {

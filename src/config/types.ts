@@ -39,6 +39,8 @@ export interface PoolConfig {
   /** Cap on an endpoint's age regardless of `life`. */
   maxAgeMs?: number;
   sessionTtlMs: number;
+  /** Cap on a session TTL a client asks for in its credentials. */
+  sessionMaxTtlMs: number;
   sessionMax: number;
   poolMin: number;
   acquireTimeoutMs: number;
@@ -57,6 +59,16 @@ export interface ListenConfig {
   /** How long a stop waits for requests and tunnels in flight. */
   drainTimeoutMs: number;
   auth?: { username: string; password: string };
+  /** 407 to HTTP requests without credentials; on by default with auth. */
+  authChallenge: boolean;
+  sessionPorts?: SessionPortsConfig;
+}
+
+/** `--session-ports 10001-10100`: each port one sticky session with this geo. */
+export interface SessionPortsConfig {
+  first: number;
+  last: number;
+  geo: GeoDefaults;
 }
 
 export interface UpstreamConfig {

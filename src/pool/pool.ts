@@ -22,6 +22,8 @@ export interface Selection {
   geo: GeoSelection;
   /** Sticky session id from the client, if any. */
   session?: string | undefined;
+  /** The session's own idle TTL (client-asked, already capped); the pool's when undefined. */
+  sessionTtlMs?: number | undefined;
 }
 
 /** Keeps sub-pools stocked; implemented by the refresher. */
@@ -89,7 +91,7 @@ export class EndpointPool {
    * Synchronous fast path: an endpoint if one is usable now, honouring the session. `avoid` lists
    * endpoints this request already failed on.
    */
-  select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[]): Endpoint | undefined {
+  select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[], sessionTtlMs?: number): Endpoint | undefined {
     const now = this.now;
     sub.lastDemandAt = now;
     if (session === undefined) return this.handOut(sub.select(now, avoid), now);
@@ -101,7 +103,7 @@ export class EndpointPool {
     }
     const next = sub.select(now, avoid);
     if (next === undefined) return undefined;
-    this.sessions.bind(key, next);
+    this.sessions.bind(key, next, sessionTtlMs);
     if (bound !== undefined) {
       this.log.debug({ session, pool: sub.key, from: bound.id, to: next.id, reason: rebindReason(bound, now) }, 'session re-bound');
     }
@@ -123,14 +125,14 @@ export class EndpointPool {
    */
   async acquire(sel: Selection, avoid?: readonly Endpoint[]): Promise<Endpoint> {
     const sub = this.subPoolFor(sel.geo);
-    const first = this.select(sub, sel.session, avoid);
+    const first = this.select(sub, sel.session, avoid, sel.sessionTtlMs);
     if (first !== undefined) return first;
     if (this.supplier === undefined) throw this.emptyError(sub, 'no endpoint source is attached');
     // One extraction round, not a loop: if the provider answers and still nothing is usable
     // (all ejected, or all already tried by this request), asking again at once would only
     // hammer the API. The refresher's own tick keeps trying with back-off.
     const settled = await waitAtMost(this.supplier.demand(sub), this.options.acquireTimeoutMs);
-    const ep = this.select(sub, sel.session, avoid);
+    const ep = this.select(sub, sel.session, avoid, sel.sessionTtlMs);
     if (ep !== undefined) return ep;
     if (!settled) throw this.timeoutError(sub);
     const failure = this.supplier.lastFailure(sub);

@@ -39,8 +39,9 @@ export class SessionTable {
     return this.cache.get(key);
   }
 
-  bind(key: string, endpoint: Endpoint): void {
-    this.cache.set(key, endpoint);
+  /** `ttlMs` overrides the table's idle TTL for this session (a client-asked lifetime). */
+  bind(key: string, endpoint: Endpoint, ttlMs?: number): void {
+    this.cache.set(key, endpoint, ttlMs === undefined ? undefined : { ttl: ttlMs });
   }
 
   delete(key: string): void {

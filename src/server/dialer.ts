@@ -13,6 +13,10 @@ import type { EndpointPool } from '../pool/pool.js';
 export interface DialRequest {
   geo: GeoSelection;
   session?: string | undefined;
+  /** The session's own idle TTL (from the credentials, capped); the pool's default when undefined. */
+  sessionTtlMs?: number | undefined;
+  /** Endpoints to avoid if any other is usable (session ports spread over distinct endpoints). */
+  spread?: readonly Endpoint[] | undefined;
   /** False for a request whose body is being streamed: it cannot be sent twice. */
   replayable: boolean;
 }
@@ -47,7 +51,10 @@ export class Dialer {
     let lastError: SwivelError | undefined;
     for (;;) {
       if (strict) this.checkStrictSession(req.session!, sub);
-      const endpoint = pool.select(sub, req.session, avoid) ?? (await this.acquire(req, avoid, lastError));
+      const endpoint =
+        (req.spread !== undefined && avoid === undefined ? pool.select(sub, req.session, req.spread, req.sessionTtlMs) : undefined) ??
+        pool.select(sub, req.session, avoid, req.sessionTtlMs) ??
+        (await this.acquire(req, avoid, lastError));
       trace.attempts++;
       trace.endpoint = endpoint;
       try {
@@ -74,7 +81,7 @@ export class Dialer {
    */
   private async acquire(req: DialRequest, avoid: Endpoint[] | undefined, lastError: SwivelError | undefined): Promise<Endpoint> {
     try {
-      return await this.options.pool.acquire({ geo: req.geo, session: req.session }, avoid);
+      return await this.options.pool.acquire({ geo: req.geo, session: req.session, sessionTtlMs: req.sessionTtlMs }, avoid);
     } catch (err) {
       if (lastError !== undefined && isSwivelError(err, 'pool_empty')) throw lastError;
       throw err;

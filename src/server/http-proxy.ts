@@ -10,10 +10,9 @@ import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequ
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
-import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
-import { parseUsername, type UsernameSelection } from './username.js';
+import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { deliver, isReplayable, type Forwarder } from './upstream/http-forward.js';
 import type { Tunnel } from './upstream/http-connect.js';
 
@@ -21,8 +20,10 @@ export interface HttpProxyOptions {
   host: string;
   port: number;
   dialer: Dialer;
-  defaultGeo: GeoSelection;
-  auth?: { username: string; password: string } | undefined;
+  /** Who may use the proxy and how credentials select (dialects/). */
+  policy: AuthPolicy;
+  /** Session ports: a fixed selection by the local port the client reached, instead of credentials. */
+  selectionForPort?: (localPort: number) => ClientSelection | undefined;
   /** Sends plain (absolute-URI) requests through an endpoint. */
   forward: Forwarder;
   openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
@@ -38,7 +39,12 @@ const REALM = 'swivel';
 export function answerFor(error: SwivelError, attempts: number): RequestError {
   const headers: Record<string, string> = { 'X-Swivel-Error': error.code, 'X-Swivel-Attempts': String(attempts) };
   if (error.code === 'proxy_auth_required') headers['Proxy-Authenticate'] = `Basic realm="${REALM}"`;
-  return new RequestError(`${error.message}\n`, error.status, headers);
+  return new RequestError(`${withoutUrls(error.message)}\n`, error.status, headers);
+}
+
+/** A client learns why, never where: the provider's URL (even redacted) stays in swivel's log. */
+export function withoutUrls(message: string): string {
+  return message.replace(/\bhttps?:\/\/[^\s]*[^\s.,;)]/gi, 'the provider API');
 }
 
 /** `[::1]` → `::1`: URL keeps brackets on IPv6 hostnames, sockets want them bare. */
@@ -77,20 +83,17 @@ export class HttpProxyListener extends Server {
     this.sendSocketResponse(socket, 400, { 'X-Swivel-Error': 'bad_request', 'X-Swivel-Attempts': '0' }, 'malformed HTTP request\n');
   }
 
-  /** Authentication and selection, from the Proxy-Authorization username (and password). */
-  private authorize({ username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
-    const auth = this.opts.auth;
-    let selection: UsernameSelection | undefined;
+  /** Authentication and selection, from the Proxy-Authorization username and password. */
+  private authorize({ request, username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
+    const fixed = this.opts.selectionForPort?.(request.socket.localPort ?? 0);
+    if (fixed !== undefined) return { customTag: fixed };
+    const sent = request.headers['proxy-authorization'] !== undefined;
     try {
-      selection = parseUsername(username, auth?.username);
+      return { customTag: authorize(sent ? username : undefined, password, this.opts.policy) };
     } catch (err) {
       if (isSwivelError(err)) throw answerFor(err, 0);
       throw err;
     }
-    if (auth !== undefined && (selection === undefined || password !== auth.password)) {
-      throw answerFor(new SwivelError('proxy_auth_required', 'proxy authentication required: wrong or missing user:pass'), 0);
-    }
-    return { customTag: selection ?? {} };
   }
 
   override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -99,15 +102,13 @@ export class HttpProxyListener extends Server {
     const socket = request.socket;
     try {
       const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as UsernameSelection;
+      const selection = handler.customTag as ClientSelection;
       const url = request.url!;
       const target = handler.trgParsed!;
       const closed = new AbortController();
       response.once('close', () => closed.abort());
-      const answer = await this.opts.dialer.dial(
-        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: isReplayable(request) },
-        trace,
-        (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
+      const answer = await this.opts.dialer.dial({ ...selection, replayable: isReplayable(request) }, trace, (endpoint) =>
+        this.opts.forward(request, url, endpoint, closed.signal),
       );
       this.opts.onSuccess?.(bareHost(target.hostname), Number(target.port) || 80);
       await deliver(answer, response);
@@ -120,13 +121,11 @@ export class HttpProxyListener extends Server {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
       const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as UsernameSelection;
+      const selection = handler.customTag as ClientSelection;
       const host = bareHost(handler.trgParsed!.hostname);
       const port = Number(handler.trgParsed!.port);
-      const tunnel = await this.opts.dialer.dial(
-        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.opts.openTunnel(endpoint, host, port),
+      const tunnel = await this.opts.dialer.dial({ ...selection, replayable: true }, trace, (endpoint) =>
+        this.opts.openTunnel(endpoint, host, port),
       );
       if (socket.destroyed) {
         tunnel.socket.destroy();

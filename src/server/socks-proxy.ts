@@ -8,19 +8,20 @@ import net from 'node:net';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
-import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import type { Tunnel } from './upstream/handshake.js';
-import { parseUsername, type UsernameSelection } from './username.js';
+import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 
 export interface SocksProxyOptions {
   host: string;
   port: number;
   dialer: Dialer;
-  defaultGeo: GeoSelection;
-  auth?: { username: string; password: string } | undefined;
+  /** Who may use the proxy and how credentials select (dialects/); `challenge` does not apply. */
+  policy: AuthPolicy;
+  /** Session ports: a fixed selection by the local port the client reached, instead of credentials. */
+  selectionForPort?: (localPort: number) => ClientSelection | undefined;
   openTunnel: (endpoint: Endpoint, host: string, port: number) => Promise<Tunnel>;
   negotiationTimeoutMs: number;
   idleTimeoutMs: number;
@@ -67,6 +68,11 @@ export class SocksProxyListener {
     return closed.finally(() => clearTimeout(timer));
   }
 
+  /** Take over a connection accepted elsewhere (a session port that saw a SOCKS5 first byte). */
+  handle(socket: net.Socket): void {
+    this.onConnection(socket);
+  }
+
   private onConnection(socket: net.Socket): void {
     // Attached before anything else: a client resetting mid-handshake must not crash the process.
     socket.on('error', noop);
@@ -74,7 +80,8 @@ export class SocksProxyListener {
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
 
-    const negotiation = new SocksNegotiation({ requireAuth: this.options.auth !== undefined });
+    const fixed = this.options.selectionForPort?.(socket.localPort ?? 0);
+    const negotiation = new SocksNegotiation({ requireAuth: fixed === undefined && this.options.policy.auth !== undefined });
     const timer = setTimeout(() => {
       this.log.debug({ remote: socket.remoteAddress }, 'SOCKS negotiation timed out');
       socket.destroy();
@@ -102,7 +109,7 @@ export class SocksProxyListener {
             clearTimeout(timer);
             // Hold the client's early data in the socket until the tunnel is up.
             socket.pause();
-            void this.connect(action.host, action.port, action.username, negotiation, socket).then((result) => {
+            void this.connect(action.host, action.port, fixed ?? action, negotiation, socket).then((result) => {
               if (result instanceof Error) {
                 run(negotiation.failed(result.socksReply));
                 return;
@@ -128,31 +135,33 @@ export class SocksProxyListener {
   }
 
   private checkAuth(username: string, password: string): boolean {
-    const auth = this.options.auth;
-    if (auth === undefined) return true;
     try {
-      return parseUsername(username, auth.username) !== undefined && password === auth.password;
-    } catch {
-      // A malformed selector with the right password is refused at connect with a clear log line.
-      return password === auth.password;
+      authorize(username, password, this.policy);
+      return true;
+    } catch (err) {
+      // A malformed selector with the right password is refused at connect with reply 0x02.
+      return !isSwivelError(err, 'proxy_auth_required');
     }
+  }
+
+  /** No challenge on SOCKS5: a client either offers username/password or cannot (Chromium). */
+  private get policy(): AuthPolicy {
+    return { ...this.options.policy, challenge: false };
   }
 
   /** Dial the target; resolves the tunnel or the error to answer with (never rejects). */
   private async connect(
     host: string,
     port: number,
-    username: string | undefined,
+    client: ClientSelection | { username: string | undefined; password: string | undefined },
     negotiation: SocksNegotiation,
     socket: net.Socket,
   ): Promise<Tunnel | SwivelError> {
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     try {
-      const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
-      const tunnel = await this.options.dialer.dial(
-        { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true },
-        trace,
-        (endpoint) => this.options.openTunnel(endpoint, host, port),
+      const selection = 'geo' in client ? client : authorize(client.username, client.password, this.policy);
+      const tunnel = await this.options.dialer.dial({ ...selection, replayable: true }, trace, (endpoint) =>
+        this.options.openTunnel(endpoint, host, port),
       );
       if (socket.destroyed || negotiation.state === 'closed') {
         tunnel.socket.destroy();
