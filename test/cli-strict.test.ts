@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closest, editDistance } from '../src/cli/strict.js';
 
@@ -68,5 +69,21 @@ describe('strict CLI', () => {
     expect(closest('usgae', ['serve', 'usage', 'demo'])).toBe('usage');
     expect(closest('usgae', ['serve', 'demo', 'extract'])).toBeUndefined();
     expect(closest('prot', ['port', 'socks-port'])).toBe('port');
+  });
+});
+
+describe('port in use', () => {
+  it('exits 3 naming the one flag whose port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = run(['serve', '--proxies-file', '/dev/null', '--port', String(taken), '--socks-port', '0']);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain(`--port ${taken}`);
+      expect(r.stderr).not.toContain('--socks-port');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });

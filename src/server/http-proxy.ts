@@ -156,7 +156,7 @@ export class HttpProxyListener extends Server {
       const error = isSwivelError(err) ? err : this.unexpected(err);
       if (error.code === 'client_closed') return;
       this.logger.debug(
-        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
+        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method, target: request.url },
         'request failed',
       );
       answer = answerFor(error, trace.attempts);
