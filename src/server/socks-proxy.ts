@@ -172,7 +172,8 @@ export class SocksProxyListener {
     } catch (err) {
       const error = isSwivelError(err) ? err : new SwivelError('internal', 'internal error in swivel', { cause: err });
       if (error.code === 'internal') this.log.error({ err }, 'unexpected error while handling a SOCKS request');
-      else this.log.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, target: host }, 'SOCKS request failed');
+      else
+        this.log.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, target: host }, 'SOCKS request failed');
       return error;
     }
   }
