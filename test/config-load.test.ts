@@ -496,3 +496,10 @@ describe('securityWarnings', () => {
     expect(securityWarnings(load({ host: '192.168.1.10' }))).toHaveLength(1);
   });
 });
+
+describe('session ports exposure', () => {
+  it('warns loudly when the credential-less session ports listen beyond loopback, even with --auth', () => {
+    const warnings = securityWarnings(loadConfig({ host: '0.0.0.0', auth: 'a:b', 'session-ports': '10001-10002' }, {}));
+    expect(warnings.join('\n')).toContain('--session-ports');
+  });
+});
