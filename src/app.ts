@@ -22,9 +22,11 @@ import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
 import { Refresher } from './refresh/refresher.js';
 import { Dialer } from './server/dialer.js';
-import { HttpProxyListener } from './server/http-proxy.js';
+import type { AuthPolicy } from './server/dialects/index.js';
+import { HttpProxyListener, type HttpProxyOptions } from './server/http-proxy.js';
 import type { Listener } from './server/listener.js';
-import { SocksProxyListener } from './server/socks-proxy.js';
+import { SessionPortError, SessionPorts } from './server/session-ports.js';
+import { SocksProxyListener, type SocksProxyOptions } from './server/socks-proxy.js';
 import { createTunnelOpener } from './upstream/opener.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
 import { createTunnelForwarder } from './upstream/tunnel-forward.js';
@@ -48,6 +50,8 @@ export interface AppDependencies {
 export interface StartSummary {
   httpUrl: string;
   socksUrl: string | undefined;
+  /** `127.0.0.1:10001-10100` when --session-ports is set. */
+  sessionPorts: string | undefined;
   source: string;
   /** Usable endpoints in the default sub-pool right after start-up. */
   endpoints: number;
@@ -91,6 +95,7 @@ export class SwivelApp {
   readonly prober: Prober;
   readonly http: HttpProxyListener;
   readonly socks: SocksProxyListener | undefined;
+  readonly sessionPorts: SessionPorts | undefined;
   readonly source: EndpointSource;
   readonly admin: AdminListener | undefined;
   readonly metrics: SwivelMetrics | undefined;
@@ -182,14 +187,19 @@ export class SwivelApp {
       logger,
       onAttempt: metrics === undefined ? undefined : (ms, ok) => metrics.observeAttempt(ms, ok),
     });
-    const { host, port, socksPort, auth } = config.listen;
+    const { host, port, socksPort, auth, authChallenge } = config.listen;
     const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
-    this.http = new HttpProxyListener({
+    const policy: AuthPolicy = {
+      auth,
+      challenge: authChallenge,
+      defaultGeo,
+      sessionTtlCapMs: Math.min(config.pool.sessionMaxTtlMs, endpointLifetimeMs(config)),
+    };
+    const httpOptions: HttpProxyOptions = {
       host,
       port,
       dialer,
-      defaultGeo,
-      auth,
+      policy,
       forward:
         up.protocol === 'socks5'
           ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
@@ -205,25 +215,32 @@ export class SwivelApp {
       limits: config.listen,
       targetPolicy,
       onOutcome,
-    });
-    this.socks =
-      socksPort === undefined
-        ? undefined
-        : new SocksProxyListener({
-            host,
-            port: socksPort,
-            dialer,
-            defaultGeo,
-            auth,
-            openTunnel,
-            negotiationTimeoutMs: up.socksTimeoutMs,
-            idleTimeoutMs: up.idleTimeoutMs,
-            logger,
-            onSuccess: (h, p) => this.prober.noteTarget(h, p),
-            maxConnections: config.listen.maxConnections,
-            targetPolicy,
-            onOutcome,
-          });
+    };
+    const socksOptions: SocksProxyOptions = {
+      host,
+      port: socksPort ?? 0,
+      dialer,
+      policy,
+      openTunnel,
+      negotiationTimeoutMs: up.socksTimeoutMs,
+      idleTimeoutMs: up.idleTimeoutMs,
+      logger,
+      onSuccess: (h, p) => this.prober.noteTarget(h, p),
+      maxConnections: config.listen.maxConnections,
+      targetPolicy,
+      onOutcome,
+    };
+    this.http = new HttpProxyListener(httpOptions);
+    this.socks = socksPort === undefined ? undefined : new SocksProxyListener(socksOptions);
+    this.sessionPorts = undefined;
+    const range = config.listen.sessionPorts;
+    if (range !== undefined) {
+      // Listeners of their own that never listen: they take connections the session ports hand over.
+      const selectionForPort = (p: number): ReturnType<SessionPorts['selectionFor']> => this.sessionPorts?.selectionFor(p);
+      this.portHttp = new HttpProxyListener({ ...httpOptions, port: 0, selectionForPort });
+      this.portSocks = new SocksProxyListener({ ...socksOptions, port: 0, selectionForPort });
+      this.sessionPorts = new SessionPorts({ host, ...range, pool: this.pool, http: this.portHttp, socks: this.portSocks });
+    }
     this.admin =
       metrics === undefined
         ? undefined
@@ -268,6 +285,9 @@ export class SwivelApp {
     };
   }
 
+  private readonly portHttp: HttpProxyListener | undefined;
+  private readonly portSocks: SocksProxyListener | undefined;
+
   /**
    * Extract once (a bad key or unverified account fails here, before any port is bound), then
    * listen. Other provider failures do not stop start-up: swivel listens and keeps retrying.
@@ -282,6 +302,7 @@ export class SwivelApp {
     }
     try {
       for (const listener of this.listeners()) await listener.listen();
+      await this.sessionPorts?.listen();
       await this.admin?.listen();
     } catch (err) {
       await this.stop();
@@ -296,6 +317,8 @@ export class SwivelApp {
     return {
       httpUrl: `http://${shownHost}:${this.http.port}`,
       socksUrl: this.socks === undefined ? undefined : `socks5://${shownHost}:${this.socks.port}`,
+      sessionPorts:
+        this.sessionPorts === undefined ? undefined : `${shownHost}:${this.sessionPorts.ports.first}-${this.sessionPorts.ports.last}`,
       source: this.source.name,
       endpoints: this.pool.defaultPool.usableAt(this.pool.now),
       geo: describeGeo(this.config.geo),
@@ -311,7 +334,12 @@ export class SwivelApp {
   async stop(drainMs = 0): Promise<void> {
     // /readyz turns 503 at once, so a load balancer stops sending while what is in flight finishes.
     this.draining = true;
-    await Promise.allSettled(this.listeners().map((l) => l.drain(drainMs)));
+    await Promise.allSettled([
+      ...this.listeners().map((l) => l.drain(drainMs)),
+      this.sessionPorts?.close(),
+      this.portHttp?.drain(drainMs),
+      this.portSocks?.drain(drainMs),
+    ]);
     this.refresher.stop();
     this.prober.stop();
     await this.admin?.close();
@@ -327,8 +355,10 @@ export class SwivelApp {
   }
 
   private ownPorts(): number[] {
-    const { port, socksPort, adminPort } = this.config.listen;
-    return [port, socksPort ?? 0, adminPort].filter((p) => p !== 0);
+    const { port, socksPort, adminPort, sessionPorts } = this.config.listen;
+    const own = [port, socksPort ?? 0, adminPort].filter((p) => p !== 0);
+    if (sessionPorts !== undefined) for (let p = sessionPorts.first; p <= sessionPorts.last; p++) own.push(p);
+    return own;
   }
 }
 
@@ -342,14 +372,22 @@ function outcomeHook(metrics: SwivelMetrics | undefined, access: OutcomeHook | u
   };
 }
 
-function listenError(err: unknown, config: SwivelConfig): SwivelError {
+/** The one flag whose port could not be bound, for the message. */
+function flagOfPort(err: unknown, config: SwivelConfig): string {
+  if (err instanceof SessionPortError) return `--session-ports (port ${err.port})`;
+  const port = (err as { port?: number } | undefined)?.port;
+  if (port === config.listen.socksPort) return `--socks-port ${port}`;
+  if (port === config.listen.adminPort) return `--admin-port ${port}`;
+  return `--port ${port ?? config.listen.port}`;
+}
+
+export function listenError(err: unknown, config: SwivelConfig): SwivelError {
+  const flag = flagOfPort(err, config);
+  if (err instanceof SessionPortError) err = err.cause;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const { host } = config.listen;
   if (code === 'EADDRINUSE')
-    return new SwivelError(
-      'config_invalid',
-      `A port is already in use (--port ${config.listen.port}, --socks-port ${config.listen.socksPort ?? 0}, --admin-port ${config.listen.adminPort} on ${host}/${config.admin.host}); pick free ones or stop the other process`,
-    );
+    return new SwivelError('port_in_use', `Port in use: ${flag} on ${host} is taken; pick a free one or stop the other process`);
   if (code === 'EADDRNOTAVAIL') return new SwivelError('config_invalid', `Cannot listen on ${host}: no such local address (--host)`);
   if (code === 'EACCES') return new SwivelError('config_invalid', `Not allowed to listen on ${host} (ports below 1024 need privileges)`);
   return new SwivelError('internal', `Could not start the listeners: ${code ?? String(err)}`, { cause: err });

@@ -46,6 +46,8 @@ interface ErrorSpec {
 export const ERRORS = {
   // Configuration and user input, caught at the edge.
   config_invalid: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
+  /** A listener's port is taken: unavailable (exit 3), not a bad value. */
+  port_in_use: { status: 500, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Provider API.
   provider_auth: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
   provider_unverified: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },

@@ -52,6 +52,7 @@ describe('loadConfig defaults', () => {
       rotate: 'round-robin',
       maxAgeMs: undefined,
       sessionTtlMs: 600_000,
+      sessionMaxTtlMs: 86_400_000,
       sessionMax: 10_000,
       poolMin: 3,
       acquireTimeoutMs: 10_000,
@@ -72,6 +73,7 @@ describe('loadConfig defaults', () => {
       maxConnections: 0,
       denyPrivateTargets: false,
       allowPorts: [],
+      authChallenge: false,
     });
     expect(c.upstream).toEqual({
       protocol: 'http',
@@ -246,7 +248,6 @@ describe('credentials (--auth)', () => {
     ['nocolon-hunter2', '`--auth`'],
     [':hunter2', '`--auth`'],
     ['alice:', '`--auth`'],
-    ['al-ice:hunter2', '`--auth`'],
   ])('rejects %j without echoing the password', (value, source) => {
     const err = loadError({ auth: value });
     expect(err.code).toBe('config_invalid');
@@ -254,8 +255,29 @@ describe('credentials (--auth)', () => {
     expect(err.message).not.toContain('hunter2');
   });
 
+  it('takes any user name, dashes included (gateway prefixes such as customer-X)', () => {
+    expect(load({ auth: 'brd-customer-hl_1-zone-res:pw' }).listen.auth).toEqual({ username: 'brd-customer-hl_1-zone-res', password: 'pw' });
+  });
+
+  it('turns the 407 challenge on with --auth, and on its own with --auth-challenge', () => {
+    expect(load({ auth: 'a:b' }).listen.authChallenge).toBe(true);
+    expect(load({ 'auth-challenge': true }).listen.authChallenge).toBe(true);
+    expect(load({ auth: 'a:b', 'auth-challenge': false }).listen.authChallenge).toBe(false);
+  });
+
+  it('reads --session-ports as a range with its own geo, and refuses overlaps', () => {
+    const c = load({ 'session-ports': '10001-10003', cc: 'us', 'session-ports-cc': 'DE' });
+    expect(c.listen.sessionPorts).toEqual({
+      first: 10001,
+      last: 10003,
+      geo: { cc: 'de', state: undefined, city: undefined, ep: undefined },
+    });
+    expect(loadError({ 'session-ports': '10001-10003', port: 10002 }).message).toContain('`--port` 10002');
+    expect(loadError({ 'session-ports': '10-5' }).message).toContain('`--session-ports`');
+  });
+
   it('names the env variable and still hides the password', () => {
-    const err = loadError({}, { SWIVEL_AUTH: 'al-ice:hunter2' });
+    const err = loadError({}, { SWIVEL_AUTH: 'alice-hunter2' });
     expect(err.code).toBe('config_invalid');
     expect(err.message).toContain('`SWIVEL_AUTH`');
     expect(err.message).not.toContain('hunter2');
@@ -481,5 +503,12 @@ describe('securityWarnings', () => {
   it('treats a LAN address as exposed', () => {
     expect(isLoopbackHost('192.168.1.10')).toBe(false);
     expect(securityWarnings(load({ host: '192.168.1.10' }))).toHaveLength(1);
+  });
+});
+
+describe('session ports exposure', () => {
+  it('warns loudly when the credential-less session ports listen beyond loopback, even with --auth', () => {
+    const warnings = securityWarnings(loadConfig({ host: '0.0.0.0', auth: 'a:b', 'session-ports': '10001-10002' }, {}));
+    expect(warnings.join('\n')).toContain('--session-ports');
   });
 });

@@ -28,7 +28,7 @@ function importedFolders(file: string): string[] {
 
 const RULES: Array<[layer: string, forbidden: string[]]> = [
   ['pool', ['server', 'cli', 'app.ts', 'admin', 'refresh', 'health', 'upstream']],
-  ['provider', ['server', 'cli', 'app.ts', 'pool', 'admin']],
+  ['provider', ['server', 'cli', 'app.ts', 'admin', 'refresh', 'health', 'upstream']],
   ['health', ['server', 'cli', 'app.ts', 'admin']],
   ['upstream', ['server', 'cli', 'app.ts', 'health', 'admin']],
   ['protocol', ['server', 'cli', 'app.ts', 'pool', 'provider', 'upstream', 'health', 'admin']],

@@ -234,6 +234,13 @@ describe('ProviderClient.extract', () => {
     expect(err.message).toBe('The provider answered code 40001: app_key *** is disabled');
   });
 
+  it('blanks a short key without mangling the parameter name (no `app_***ey=***`)', async () => {
+    const { base } = await startServer(json(200, { code: 40001, msg: 'bad request app_key=k; key k refused' }));
+    const c = client(base, { appKey: 'k' });
+    const err = await rejection(c.extract({ num: 1 }), 'provider_error');
+    expect(err.message).toBe('The provider answered code 40001: bad request app_key=***; ***ey *** refused');
+  });
+
   it('reads or destroys every body: one connection survives a run of failures', async () => {
     let n = 0;
     const { base } = await startServer((_req, res) => {

@@ -57,3 +57,31 @@ describe('FileSource', () => {
     expect((err as SwivelError).message).toBe(`Cannot read --proxies-file \`${dir}\`: EISDIR`);
   });
 });
+
+describe('FileSource geo tags', () => {
+  const text = '1.1.1.1:1 cc=de city=berlin\n2.2.2.2:2 country=US state=new_york\n3.3.3.3:3\n';
+
+  it('returns the entries tagged with the asked geo, and every entry for any location', async () => {
+    const path = join(await tempDir(), 'tagged.txt');
+    await writeFile(path, text);
+    const source = new FileSource(path);
+    expect((await source.extract({ num: 1, cc: 'de' })).endpoints).toEqual([{ host: '1.1.1.1', port: 1 }]);
+    expect((await source.extract({ num: 1, cc: 'us', state: 'new york' })).endpoints).toEqual([{ host: '2.2.2.2', port: 2 }]);
+    expect((await source.extract({ num: 1 })).endpoints).toHaveLength(3);
+  });
+
+  it('reads a header row naming the columns', async () => {
+    const path = join(await tempDir(), 'header.csv');
+    await writeFile(path, 'proxy,cc,city\n1.1.1.1:1,de,berlin\n2.2.2.2:2,de,munich\n');
+    const source = new FileSource(path);
+    expect((await source.extract({ num: 1, cc: 'de', city: 'munich' })).endpoints).toEqual([{ host: '2.2.2.2', port: 2 }]);
+  });
+
+  it('fails naming the geo when no entry is tagged with it (never falls back to untagged ones)', async () => {
+    const path = join(await tempDir(), 'tagged.txt');
+    await writeFile(path, text);
+    const err = await new FileSource(path).extract({ num: 1, cc: 'fr' }).catch((e: unknown) => e);
+    expect((err as SwivelError).code).toBe('provider_empty');
+    expect((err as SwivelError).message).toContain('cc=fr');
+  });
+});

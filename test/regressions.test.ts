@@ -10,7 +10,7 @@ import { LeastUsedStrategy } from '../src/pool/strategies/least-used.js';
 import { SubPool } from '../src/pool/sub-pool.js';
 import { RoundRobinStrategy } from '../src/pool/strategies/round-robin.js';
 import { parseStatusLine } from '../src/upstream/http-connect.js';
-import { parseSelectionPairs, parseUsername } from '../src/server/username.js';
+import { parseSelectionPairs, parseUsername } from '../src/server/dialects/parse.js';
 
 function ep(n: number, uses = 0): Endpoint {
   const e = new Endpoint({ host: `203.0.113.${n}`, port: 8000 + n }, 'k', 0, Number.MAX_SAFE_INTEGER);

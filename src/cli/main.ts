@@ -12,6 +12,10 @@ import { EXTRACT_OPTIONS, withOptions } from './options.js';
 import { serveCommand } from './serve.js';
 import { version } from '../version.js';
 import { statusCommand } from './status.js';
+import { usageLines, type UsageView } from './strict.js';
+
+/** Thrown from yargs' fail handler so no command handler runs after a usage mistake. */
+class UsageFailure extends Error {}
 
 /** Renamed or commonly guessed flags, caught before yargs calls them merely "unknown". */
 function renamedFlag(argv: readonly string[]): string | undefined {
@@ -87,16 +91,28 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .strict()
+    .strictCommands()
     .help()
     .alias('h', 'help')
     .version(version)
     .wrap(Math.min(120, process.stdout.columns ?? 100))
-    .fail((msg, err) => {
-      if (err !== undefined && err !== null) throw err;
-      process.stderr.write(`swivel: ${msg}\nRun \`swivel --help\` for usage.\n`);
-      exitCode = EXIT.USAGE;
+    .fail((msg, err, usage) => {
+      // yargs' own parse errors (a flag without its value) are usage mistakes too; anything else is ours.
+      if (err !== undefined && err !== null && err.name !== 'YError') throw err;
+      const lines = usageLines(msg ?? err?.message ?? 'invalid arguments', usage as unknown as UsageView, { argv, commands });
+      process.stderr.write(`${lines.join('\n')}\n`);
+      throw new UsageFailure(msg);
     });
-  await cli.parseAsync();
+  // yargs keeps the registered commands on its internal usage instance (the typings omit it); read
+  // them before parsing, since inside a command's context the list is that command's own.
+  const internal = cli as unknown as { getInternalMethods(): { getUsageInstance(): { getCommands(): [string, ...unknown[]][] } } };
+  const commands = [...internal.getInternalMethods().getUsageInstance().getCommands()];
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageFailure) return EXIT.USAGE;
+    throw err;
+  }
   return exitCode;
 }
 

@@ -5,7 +5,7 @@
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
 import { resolveApiBase } from '../provider/presets.js';
-import { geoValue, portList, probeUrl, validateApiBase } from './checks.js';
+import { geoValue, portList, probeUrl, sessionPortRange, validateApiBase } from './checks.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
 import type { SwivelConfig } from './types.js';
 import { fail, parseValue, type Raw } from './values.js';
@@ -73,6 +73,18 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     if (pa !== 0 && pa === get(b)) fail(`\`--${a}\` and \`--${b}\` are both ${pa}; give each listener its own port`);
   }
 
+  const sessionPorts = sessionPortRange(get('session-ports'), src('session-ports'));
+  if (sessionPorts !== undefined) {
+    for (const name of ['port', 'socks-port', 'admin-port'] as const) {
+      const p = get(name);
+      if (p !== 0 && p >= sessionPorts.first && p <= sessionPorts.last) {
+        fail(
+          `\`--${name}\` ${p} is inside \`--session-ports\` ${sessionPorts.first}-${sessionPorts.last}; give each listener its own port`,
+        );
+      }
+    }
+  }
+
   return {
     source: {
       apiBase,
@@ -96,6 +108,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       rotate: get('rotate'),
       maxAgeMs: get('max-age'),
       sessionTtlMs: get('session-ttl'),
+      sessionMaxTtlMs: get('session-max-ttl'),
       sessionMax: get('session-max'),
       poolMin: get('pool-min'),
       acquireTimeoutMs: get('acquire-timeout'),
@@ -116,6 +129,20 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       maxConnections: get('max-connections'),
       denyPrivateTargets: get('deny-private-targets'),
       allowPorts: portList(get('allow-ports'), src('allow-ports')),
+      authChallenge: get('auth-challenge') ?? get('auth') !== undefined,
+      ...(sessionPorts === undefined
+        ? {}
+        : {
+            sessionPorts: {
+              ...sessionPorts,
+              geo: {
+                cc: geoValue('cc', get('session-ports-cc') ?? get('cc'), src('session-ports-cc')),
+                state: geoValue('state', get('session-ports-state') ?? get('state'), src('session-ports-state')),
+                city: geoValue('city', get('session-ports-city') ?? get('city'), src('session-ports-city')),
+                ep: get('session-ports-ep') ?? get('ep'),
+              },
+            },
+          }),
     },
     admin: {
       host: get('admin-host'),

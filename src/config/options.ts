@@ -81,6 +81,12 @@ export const OPTIONS = {
     describe: 'Retire endpoints older than this even if --life is longer (e.g. 30s, 5m)',
   },
   'session-ttl': { kind: 'duration', group: 'Pool', describe: 'A sticky session idle this long is forgotten', default: '10m' },
+  'session-max-ttl': {
+    kind: 'duration',
+    group: 'Pool',
+    describe: 'Cap on a session lifetime a client asks for in its username (sesstime, sessionduration, lifetime, ...)',
+    default: '24h',
+  },
   'session-max': {
     kind: 'int',
     group: 'Pool',
@@ -212,7 +218,28 @@ export const OPTIONS = {
   auth: {
     kind: 'credentials',
     group: 'Listeners',
-    describe: 'Require user:pass from clients; the username may carry -session-/-country- pairs after it',
+    describe: 'Require user:pass from clients (any user name, dashes included); the username may carry -session-/-country- pairs after it',
+  },
+  'auth-challenge': {
+    kind: 'boolean',
+    group: 'Listeners',
+    describe:
+      'Answer 407 to HTTP requests without credentials so browsers send theirs (on whenever --auth is set); without --auth any password is accepted',
+  },
+  'session-ports': {
+    kind: 'string',
+    group: 'Listeners',
+    describe:
+      'Port range on --host, e.g. 10001-10100: each port is one fixed sticky session, HTTP and SOCKS5 on the same port, no credentials',
+  },
+  'session-ports-cc': { kind: 'string', group: 'Listeners', describe: 'Country of the --session-ports range (default: --cc)' },
+  'session-ports-state': { kind: 'string', group: 'Listeners', describe: 'State of the --session-ports range (default: --state)' },
+  'session-ports-city': { kind: 'string', group: 'Listeners', describe: 'City of the --session-ports range (default: --city)' },
+  'session-ports-ep': {
+    kind: 'enum',
+    group: 'Listeners',
+    describe: 'Endpoint network of the --session-ports range (default: --ep)',
+    choices: ENDPOINT_NETWORKS,
   },
   // Upstream
   'upstream-protocol': {

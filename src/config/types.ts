@@ -41,6 +41,8 @@ export interface PoolConfig {
   /** Cap on an endpoint's age regardless of `life`. */
   maxAgeMs?: number;
   sessionTtlMs: number;
+  /** Cap on a session TTL a client asks for in its credentials. */
+  sessionMaxTtlMs: number;
   sessionMax: number;
   poolMin: number;
   acquireTimeoutMs: number;
@@ -73,6 +75,16 @@ export interface ListenConfig {
   denyPrivateTargets: boolean;
   /** Empty: any port. */
   allowPorts: number[];
+  /** 407 to HTTP requests without credentials; on by default with auth. */
+  authChallenge: boolean;
+  sessionPorts?: SessionPortsConfig;
+}
+
+/** `--session-ports 10001-10100`: each port one sticky session with this geo. */
+export interface SessionPortsConfig {
+  first: number;
+  last: number;
+  geo: GeoDefaults;
 }
 
 export interface AdminConfig {

@@ -73,10 +73,8 @@ export function parseValue(name: OptionName, raw: Raw): unknown {
         // Never echo the value: it holds a password.
         fail(`Expected \`${raw.source}\` to be user:pass with both parts non-empty`);
       }
+      // Any user name: gateway-style ones (customer-X, brd-customer-X-zone-Y) carry dashes.
       const username = v.slice(0, colon);
-      if (name === 'auth' && username.includes('-')) {
-        fail(`\`${raw.source}\`: the username must not contain '-', which separates the selection pairs (user-session-abc-country-de)`);
-      }
       return { username, password: v.slice(colon + 1) };
     }
     case 'string':

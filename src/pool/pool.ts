@@ -25,6 +25,8 @@ export interface Selection {
   geo: GeoSelection;
   /** Sticky session id from the client, if any. */
   session?: string | undefined;
+  /** The session's own idle TTL (client-asked, already capped); the pool's when undefined. */
+  sessionTtlMs?: number | undefined;
 }
 
 /** Keeps sub-pools stocked; implemented by the refresher. */
@@ -98,7 +100,7 @@ export class EndpointPool {
    * Synchronous fast path: an endpoint if one is usable now, honouring the session. `avoid` lists
    * endpoints this request already failed on.
    */
-  select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[]): Endpoint | undefined {
+  select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[], sessionTtlMs?: number): Endpoint | undefined {
     const now = this.now;
     sub.lastDemandAt = now;
     if (session === undefined) return this.handOut(sub.select(now, avoid), now);
@@ -110,7 +112,7 @@ export class EndpointPool {
     }
     // A shared store may know this session from another replica: let acquire() ask it first.
     if (bound === undefined && this.sessions.lookup !== undefined) return undefined;
-    return this.bindNew(sub, key, session, bound, now, avoid);
+    return this.bindNew(sub, key, session, bound, now, avoid, sessionTtlMs);
   }
 
   private bindNew(
@@ -120,10 +122,11 @@ export class EndpointPool {
     bound: Endpoint | undefined,
     now: number,
     avoid: readonly Endpoint[] | undefined,
+    sessionTtlMs: number | undefined,
   ): Endpoint | undefined {
     const next = sub.select(now, avoid);
     if (next === undefined) return undefined;
-    this.sessions.bind(key, next);
+    this.sessions.bind(key, next, sessionTtlMs);
     if (bound === undefined) this.counters.sessionsCreated++;
     else this.counters.sessionsRebound++;
     if (this.events.listening) this.events.emit({ type: 'session-bound', pool: sub.key, rebound: bound !== undefined });
@@ -193,14 +196,16 @@ export class EndpointPool {
    */
   async acquire(sel: Selection, avoid?: readonly Endpoint[]): Promise<Endpoint> {
     const sub = this.subPoolFor(sel.geo);
-    const first = this.select(sub, sel.session, avoid) ?? (await this.sharedSession(sub, sel.session, avoid));
+    const first =
+      this.select(sub, sel.session, avoid, sel.sessionTtlMs) ?? (await this.sharedSession(sub, sel.session, avoid, sel.sessionTtlMs));
     if (first !== undefined) return first;
     if (this.supplier === undefined) throw this.emptyError(sub, 'no endpoint source is attached');
     // One extraction round, not a loop: if the provider answers and still nothing is usable
     // (all ejected, or all already tried by this request), asking again at once would only
     // hammer the API. The refresher's own tick keeps trying with back-off.
     const settled = await waitAtMost(this.options.clock, this.supplier.demand(sub), this.options.acquireTimeoutMs);
-    const ep = this.select(sub, sel.session, avoid) ?? (await this.sharedSession(sub, sel.session, avoid));
+    const ep =
+      this.select(sub, sel.session, avoid, sel.sessionTtlMs) ?? (await this.sharedSession(sub, sel.session, avoid, sel.sessionTtlMs));
     if (ep !== undefined) return ep;
     if (!settled) throw this.timeoutError(sub);
     const failure = this.supplier.lastFailure(sub);
@@ -211,7 +216,12 @@ export class EndpointPool {
    * A local miss on a shared store: adopt the endpoint another replica bound the session to when
    * this replica holds it and it is usable, else bind a new one (and publish it through bind).
    */
-  private async sharedSession(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[]): Promise<Endpoint | undefined> {
+  private async sharedSession(
+    sub: SubPool,
+    session: string | undefined,
+    avoid: readonly Endpoint[] | undefined,
+    sessionTtlMs: number | undefined,
+  ): Promise<Endpoint | undefined> {
     const lookup = this.sessions.lookup;
     if (session === undefined || lookup === undefined) return undefined;
     const key = sessionKey(sub.key, session);
@@ -219,10 +229,10 @@ export class EndpointPool {
     const now = this.now;
     const remote = id === undefined ? undefined : sub.byEndpointId(id);
     if (remote !== undefined && isUsable(remote, now) && (avoid === undefined || !avoid.includes(remote))) {
-      this.sessions.bind(key, remote);
+      this.sessions.bind(key, remote, sessionTtlMs);
       return this.handOut(remote, now);
     }
-    return this.bindNew(sub, key, session, this.sessions.get(key), now, avoid);
+    return this.bindNew(sub, key, session, this.sessions.get(key), now, avoid, sessionTtlMs);
   }
 
   /** The sub-pool an endpoint belongs to, if it is still in the pool. */

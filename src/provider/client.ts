@@ -147,17 +147,33 @@ export class ProviderClient implements EndpointSource {
     if (!(err instanceof SwivelError)) return err;
     const key = this.#appKey;
     const encoded = encodeURIComponent(key);
-    const leaks = (text: string): boolean => text.includes(key) || text.includes(encoded);
+    const leaks = (text: string): boolean => {
+      const outside = text.split(PARAM_NAME).join('\n');
+      return outside.includes(key) || outside.includes(encoded);
+    };
     const detailsText = err.details === undefined ? '' : JSON.stringify(err.details);
     const causeText = err.cause instanceof Error ? `${err.cause.message}` : '';
     if (!leaks(err.message) && !leaks(detailsText) && !leaks(causeText)) return err;
-    const clean = (text: string): string => text.split(key).join('***').split(encoded).join('***');
+    // Blank the value, never the parameter name: a key that happens to be `k` must not turn
+    // `app_key=k` into `app_***ey=***`.
+    const clean = (text: string): string => blankOutside(blankOutside(redactUrl(text), key), encoded);
     const details = err.details === undefined ? undefined : (JSON.parse(clean(detailsText)) as Record<string, unknown>);
     const options: { details?: Record<string, unknown>; cause?: unknown } = {};
     if (details !== undefined) options.details = details;
     if (!leaks(causeText)) options.cause = err.cause;
     return new SwivelError(err.code, clean(err.message), options);
   }
+}
+
+const PARAM_NAME = 'app_key';
+
+/** Replace every `secret` with `***`, except inside the parameter name `app_key` itself. */
+function blankOutside(text: string, secret: string): string {
+  if (secret === '') return text;
+  return text
+    .split(PARAM_NAME)
+    .map((piece) => piece.split(secret).join('***'))
+    .join(PARAM_NAME);
 }
 
 /** The base without trailing slashes; it must be an absolute http(s) URL. */

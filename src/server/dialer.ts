@@ -21,6 +21,10 @@ const NOTHING_SENT = new Set(['upstream_refused', 'upstream_connect_failed', 'en
 export interface DialRequest {
   geo: GeoSelection;
   session?: string | undefined;
+  /** The session's own idle TTL (from the credentials, capped); the pool's default when undefined. */
+  sessionTtlMs?: number | undefined;
+  /** Endpoints to avoid if any other is usable (session ports spread over distinct endpoints). */
+  spread?: readonly Endpoint[] | undefined;
   /** False for a request whose body is being streamed: it cannot be sent twice. */
   replayable: boolean;
   /** Set by the listener when the client leaves; the dial stops and blames nobody. */
@@ -67,7 +71,10 @@ export class Dialer {
     for (;;) {
       if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection');
       if (strict) this.checkStrictSession(req.session!, sub);
-      const endpoint = pool.select(sub, req.session, avoid) ?? (await this.acquire(req, avoid, lastError));
+      const endpoint =
+        (req.spread !== undefined && avoid === undefined ? pool.select(sub, req.session, req.spread, req.sessionTtlMs) : undefined) ??
+        pool.select(sub, req.session, avoid, req.sessionTtlMs) ??
+        (await this.acquire(req, avoid, lastError));
       trace.attempts++;
       trace.endpoint = endpoint;
       const startedAt = performance.now();
@@ -105,7 +112,7 @@ export class Dialer {
    */
   private async acquire(req: DialRequest, avoid: Endpoint[] | undefined, lastError: SwivelError | undefined): Promise<Endpoint> {
     try {
-      return await this.options.pool.acquire({ geo: req.geo, session: req.session }, avoid);
+      return await this.options.pool.acquire({ geo: req.geo, session: req.session, sessionTtlMs: req.sessionTtlMs }, avoid);
     } catch (err) {
       if (lastError !== undefined && isSwivelError(err, 'pool_empty')) throw lastError;
       throw err;

@@ -9,12 +9,11 @@ import type net from 'node:net';
 import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
-import { parseUsername, type UsernameSelection } from './username.js';
+import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
 import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
@@ -25,8 +24,10 @@ export interface HttpProxyOptions {
   host: string;
   port: number;
   dialer: Dialer;
-  defaultGeo: GeoSelection;
-  auth?: { username: string; password: string } | undefined;
+  /** Who may use the proxy and how credentials select (dialects/). */
+  policy: AuthPolicy;
+  /** Session ports: a fixed selection by the local port the client reached, instead of credentials. */
+  selectionForPort?: (localPort: number) => ClientSelection | undefined;
   /** Sends plain (absolute-URI) requests through an endpoint. */
   forward: Forwarder;
   openTunnel: TunnelOpener;
@@ -46,7 +47,12 @@ const REALM = 'swivel';
 export function answerFor(error: SwivelError, attempts: number): RequestError {
   const headers: Record<string, string> = { 'X-Swivel-Error': error.code, 'X-Swivel-Attempts': String(attempts) };
   if (error.code === 'proxy_auth_required') headers['Proxy-Authenticate'] = `Basic realm="${REALM}"`;
-  return new RequestError(`${error.message}\n`, error.status, headers);
+  return new RequestError(`${withoutUrls(error.message)}\n`, error.status, headers);
+}
+
+/** A client learns why, never where: the provider's URL (even redacted) stays in swivel's log. */
+export function withoutUrls(message: string): string {
+  return message.replace(/\bhttps?:\/\/[^\s]*[^\s.,;)]/gi, 'the provider API');
 }
 
 /** `[::1]` → `::1`: URL keeps brackets on IPv6 hostnames, sockets want them bare. */
@@ -118,20 +124,17 @@ export class HttpProxyListener extends Server implements Listener {
     }
   }
 
-  /** Authentication and selection, from the Proxy-Authorization username (and password). */
-  private authorize({ username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
-    const auth = this.opts.auth;
-    let selection: UsernameSelection | undefined;
+  /** Authentication and selection, from the Proxy-Authorization username and password. */
+  private authorize({ request, username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
+    const fixed = this.opts.selectionForPort?.(request.socket.localPort ?? 0);
+    if (fixed !== undefined) return { customTag: fixed };
+    const sent = request.headers['proxy-authorization'] !== undefined;
     try {
-      selection = parseUsername(username, auth?.username);
+      return { customTag: authorize(sent ? username : undefined, password, this.opts.policy) };
     } catch (err) {
       if (isSwivelError(err)) throw answerFor(err, 0);
       throw err;
     }
-    if (auth !== undefined && (selection === undefined || password !== auth.password)) {
-      throw answerFor(new SwivelError('proxy_auth_required', 'proxy authentication required: wrong or missing user:pass'), 0);
-    }
-    return { customTag: selection ?? {} };
   }
 
   override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -145,17 +148,15 @@ export class HttpProxyListener extends Server implements Listener {
       this.checkHead(request);
       if (hasEmptyAuthority(request.url ?? '')) throw new SwivelError('bad_target', 'absolute URL without a host');
       const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as UsernameSelection;
+      const selection = handler.customTag as ClientSelection;
       const url = request.url!;
       const target = handler.trgParsed!;
       const targetPort = target.port === '' ? 80 : Number(target.port);
       checkTarget(bareHost(target.hostname), targetPort, this.policy);
       const closed = new AbortController();
       response.once('close', () => closed.abort());
-      const answer = await this.opts.dialer.dial(
-        { geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: isReplayable(request) },
-        trace,
-        (endpoint) => this.opts.forward(request, url, endpoint, closed.signal),
+      const answer = await this.opts.dialer.dial({ ...selection, replayable: isReplayable(request) }, trace, (endpoint) =>
+        this.opts.forward(request, url, endpoint, closed.signal),
       );
       this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
       const setupMs = performance.now() - startedAt;
@@ -187,7 +188,7 @@ export class HttpProxyListener extends Server implements Listener {
     try {
       this.checkHead(request);
       const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as UsernameSelection;
+      const selection = handler.customTag as ClientSelection;
       const host = bareHost(handler.trgParsed!.hostname);
       const port = handler.trgParsed!.port === '' ? NaN : Number(handler.trgParsed!.port);
       checkTarget(host, port, this.policy);
@@ -198,9 +199,7 @@ export class HttpProxyListener extends Server implements Listener {
       socket.once('end', onGone);
       socket.once('close', onGone);
       const tunnel = await this.opts.dialer
-        .dial({ geo: mergeGeo(this.opts.defaultGeo, selection), session: selection.session, replayable: true, cancel }, trace, (endpoint) =>
-          this.opts.openTunnel(endpoint, host, port, cancel),
-        )
+        .dial({ ...selection, replayable: true, cancel }, trace, (endpoint) => this.opts.openTunnel(endpoint, host, port, cancel))
         .finally(() => {
           socket.off('end', onGone);
           socket.off('close', onGone);
@@ -292,7 +291,7 @@ export class HttpProxyListener extends Server implements Listener {
         return undefined;
       }
       this.logger.debug(
-        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method },
+        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method, target: request.url },
         'request failed',
       );
       answer = answerFor(error, trace.attempts);

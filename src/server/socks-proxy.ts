@@ -7,14 +7,13 @@
 import net from 'node:net';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { mergeGeo, type GeoSelection } from '../pool/geo-key.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
 import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
-import { parseUsername, type UsernameSelection } from './username.js';
+import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { isLocalExhaustion } from '../errno.js';
 import { applySocketCap } from './limits.js';
 import { OPEN_POLICY, checkTarget, type TargetPolicy } from './target-policy.js';
@@ -23,8 +22,10 @@ export interface SocksProxyOptions {
   host: string;
   port: number;
   dialer: Dialer;
-  defaultGeo: GeoSelection;
-  auth?: { username: string; password: string } | undefined;
+  /** Who may use the proxy and how credentials select (dialects/); `challenge` does not apply. */
+  policy: AuthPolicy;
+  /** Session ports: a fixed selection by the local port the client reached, instead of credentials. */
+  selectionForPort?: (localPort: number) => ClientSelection | undefined;
   openTunnel: TunnelOpener;
   negotiationTimeoutMs: number;
   idleTimeoutMs: number;
@@ -91,6 +92,11 @@ export class SocksProxyListener implements Listener {
     return closed.finally(() => clearTimeout(timer));
   }
 
+  /** Take over a connection accepted elsewhere (a session port that saw a SOCKS5 first byte). */
+  handle(socket: net.Socket): void {
+    this.onConnection(socket);
+  }
+
   private onConnection(socket: net.Socket): void {
     // Attached before anything else: a client resetting mid-handshake must not crash the process.
     socket.on('error', noop);
@@ -98,7 +104,8 @@ export class SocksProxyListener implements Listener {
     socket.once('close', () => this.sockets.delete(socket));
     socket.setNoDelay(true);
 
-    const negotiation = new SocksNegotiation({ requireAuth: this.options.auth !== undefined });
+    const fixed = this.options.selectionForPort?.(socket.localPort ?? 0);
+    const negotiation = new SocksNegotiation({ requireAuth: fixed === undefined && this.options.policy.auth !== undefined });
     const timer = setTimeout(() => {
       this.log.debug({ remote: socket.remoteAddress }, 'SOCKS negotiation timed out');
       socket.destroy();
@@ -146,7 +153,7 @@ export class SocksProxyListener implements Listener {
             // Hold the client's early data in the socket until the tunnel is up.
             socket.pause();
             target = action.host.includes(':') ? `[${action.host}]:${action.port}` : `${action.host}:${action.port}`;
-            void this.connect(action.host, action.port, action.username, negotiation, socket, trace).then((result) => {
+            void this.connect(action.host, action.port, fixed ?? action, negotiation, socket, trace).then((result) => {
               if (result instanceof Error) {
                 if (result.code !== 'client_closed') report(result.code, result.socksReply, performance.now() - startedAt);
                 run(negotiation.failed(result.socksReply));
@@ -180,38 +187,38 @@ export class SocksProxyListener implements Listener {
   }
 
   private checkAuth(username: string, password: string): boolean {
-    const auth = this.options.auth;
-    if (auth === undefined) return true;
     try {
-      return parseUsername(username, auth.username) !== undefined && password === auth.password;
-    } catch {
-      // A malformed selector with the right password is refused at connect with a clear log line.
-      return password === auth.password;
+      authorize(username, password, this.policy);
+      return true;
+    } catch (err) {
+      // A malformed selector with the right password is refused at connect with reply 0x02.
+      return !isSwivelError(err, 'proxy_auth_required');
     }
+  }
+
+  /** No challenge on SOCKS5: a client either offers username/password or cannot (Chromium). */
+  private get policy(): AuthPolicy {
+    return { ...this.options.policy, challenge: false };
   }
 
   /** Dial the target; resolves the tunnel or the error to answer with (never rejects). */
   private async connect(
     host: string,
     port: number,
-    username: string | undefined,
+    client: ClientSelection | { username: string | undefined; password: string | undefined },
     negotiation: SocksNegotiation,
     socket: net.Socket,
     trace: DialTrace,
   ): Promise<Tunnel | SwivelError> {
     try {
       checkTarget(host, port, this.options.targetPolicy ?? OPEN_POLICY);
-      const selection: UsernameSelection = parseUsername(username ?? '', this.options.auth?.username) ?? {};
+      const selection = 'geo' in client ? client : authorize(client.username, client.password, this.policy);
       // The client leaving cancels the dial at once (one listener per connection).
       const cancel: DialCancel = { cancelled: false, onCancel: undefined };
       const onGone = (): void => cancelDial(cancel);
       socket.once('close', onGone);
       const tunnel = await this.options.dialer
-        .dial(
-          { geo: mergeGeo(this.options.defaultGeo, selection), session: selection.session, replayable: true, cancel },
-          trace,
-          (endpoint) => this.options.openTunnel(endpoint, host, port, cancel),
-        )
+        .dial({ ...selection, replayable: true, cancel }, trace, (endpoint) => this.options.openTunnel(endpoint, host, port, cancel))
         .finally(() => socket.off('close', onGone));
       if (socket.destroyed || negotiation.state === 'closed') {
         tunnel.socket.destroy();
@@ -222,7 +229,8 @@ export class SocksProxyListener implements Listener {
     } catch (err) {
       const error = isSwivelError(err) ? err : new SwivelError('internal', 'internal error in swivel', { cause: err });
       if (error.code === 'internal') this.log.error({ err }, 'unexpected error while handling a SOCKS request');
-      else this.log.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id }, 'SOCKS request failed');
+      else
+        this.log.debug({ code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, target: host }, 'SOCKS request failed');
       return error;
     }
   }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SwivelError } from '../src/errors.js';
-import { parseSelectionPairs, parseUsername } from '../src/server/username.js';
+import { parseSelectionPairs, parseUsername } from '../src/server/dialects/parse.js';
 
 function badSelector(fn: () => unknown): SwivelError {
   try {

@@ -1,0 +1,91 @@
+/**
+ * --session-ports: each port of the range is one sticky session with no credentials, HTTP and
+ * SOCKS5 on the same port, distinct endpoints across the range while the pool has enough.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ipOf, proxyGet } from './helpers/http-client.js';
+import { freePort, ipViaSocks } from './helpers/socks-client.js';
+import { createSwivel, startSwivel, stopAll } from './helpers/swivel.js';
+
+afterEach(stopAll);
+
+/** A run of `n` consecutive free ports (checked by binding them; retried a few times). */
+async function freeRange(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const first = await freePort();
+    if (first + n > 65535) continue;
+    const held: net.Server[] = [];
+    let ok = true;
+    for (let p = first; p < first + n && ok; p++) {
+      const s = net.createServer();
+      ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.listen(p, '127.0.0.1', () => resolve(true));
+      });
+      if (ok) held.push(s);
+    }
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    if (ok) return first;
+  }
+  throw new Error('no free port range');
+}
+
+describe('session ports', () => {
+  it('gives each port one IP, the same over HTTP and SOCKS5, distinct across the range', async () => {
+    const first = await freeRange(3);
+    const h = await startSwivel({
+      flags: { 'session-ports': `${first}-${first + 2}`, 'session-ports-cc': 'de', num: 9, life: 60 },
+      sim: { upstreams: 9 },
+    });
+    expect(h.summary.sessionPorts).toBe(`127.0.0.1:${first}-${first + 2}`);
+    const german = ['127.0.0.11', '127.0.0.14', '127.0.0.17'];
+    const ips: string[] = [];
+    for (let p = first; p <= first + 2; p++) {
+      const a = ipOf(await proxyGet(p, h.ipUrl));
+      const b = ipOf(await proxyGet(p, h.ipUrl));
+      const c = await ipViaSocks({ port: p, destination: { host: '127.0.0.1', port: h.sim.target.port } });
+      expect([b, c]).toEqual([a, a]);
+      expect(german).toContain(a);
+      ips.push(a);
+    }
+    expect(new Set(ips).size).toBe(3);
+    // Back to the first port: still its IP, after the others were bound.
+    expect(ipOf(await proxyGet(first, h.ipUrl))).toBe(ips[0]);
+  });
+
+  it('shares endpoints when the range is larger than the pool, instead of failing', async () => {
+    const first = await freeRange(4);
+    const h = await startSwivel({ flags: { 'session-ports': `${first}-${first + 3}`, 'session-ports-cc': 'us' }, sim: { upstreams: 3 } });
+    for (let p = first; p <= first + 3; p++) expect((await proxyGet(p, h.ipUrl)).status).toBe(200);
+  });
+
+  it('a taken port of the range fails start-up as port_in_use naming --session-ports', async () => {
+    const first = await freeRange(2);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(first + 1, '127.0.0.1', resolve));
+    try {
+      const { app } = await createSwivel({ flags: { 'session-ports': `${first}-${first + 1}` } });
+      const err = await app.start().catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('port_in_use');
+      expect((err as Error).message).toContain(`--session-ports (port ${first + 1})`);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('a taken --port is port_in_use naming --port alone', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const { app } = await createSwivel({ flags: { port: taken } });
+      const err = await app.start().catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('port_in_use');
+      expect((err as Error).message).toContain(`--port ${taken}`);
+      expect((err as Error).message).not.toContain('--socks-port');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
