@@ -20,6 +20,7 @@ import { Dialer } from './server/dialer.js';
 import { HttpProxyListener } from './server/http-proxy.js';
 import { SocksProxyListener } from './server/socks-proxy.js';
 import { createTunnelOpener } from './upstream/opener.js';
+import { EndpointResolver, forwardingResolved, resolvingFirst, systemResolver, type Resolver } from './upstream/resolve.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
 import { createTunnelForwarder } from './upstream/tunnel-forward.js';
 
@@ -31,6 +32,8 @@ export interface AppDependencies {
   source?: EndpointSource;
   /** undici dispatcher for plain-HTTP forwarding; one keep-alive Agent when absent. */
   dispatcher?: Dispatcher;
+  /** Resolves endpoint host names (tests inject one so they never query real DNS). */
+  resolver?: Resolver;
 }
 
 /** Provider errors that mean the user must fix something: no point starting. */
@@ -112,6 +115,11 @@ export class SwivelApp {
       random: deps.random,
       logger,
     });
+    const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
+    const resolver = new EndpointResolver({
+      resolve: deps.resolver ?? systemResolver,
+      check: (host, port) => addressFilter({ host, port }),
+    });
     this.refresher = new Refresher({
       source: this.source,
       pool: this.pool,
@@ -122,10 +130,10 @@ export class SwivelApp {
       lifetimeMs: endpointLifetimeMs(config),
       poolMin: config.pool.poolMin,
       concurrency: config.source.apiConcurrency,
-      reject: createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() }),
+      reject: addressFilter,
     });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
-    const openTunnel = createTunnelOpener(up.protocol, up);
+    const openTunnel = resolvingFirst(resolver, createTunnelOpener(up.protocol, up));
     this.prober = new Prober({
       pool: this.pool,
       health: this.health,
@@ -154,11 +162,14 @@ export class SwivelApp {
       forward:
         up.protocol === 'socks5'
           ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
-          : createHttpProxyForwarder({
-              dispatcher: this.dispatcher,
-              responseTimeoutMs: up.responseTimeoutMs,
-              idleTimeoutMs: up.idleTimeoutMs,
-            }),
+          : forwardingResolved(
+              resolver,
+              createHttpProxyForwarder({
+                dispatcher: this.dispatcher,
+                responseTimeoutMs: up.responseTimeoutMs,
+                idleTimeoutMs: up.idleTimeoutMs,
+              }),
+            ),
       openTunnel,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
