@@ -28,6 +28,7 @@ import type { Listener } from './server/listener.js';
 import { SessionPortError, SessionPorts } from './server/session-ports.js';
 import { SocksProxyListener, type SocksProxyOptions } from './server/socks-proxy.js';
 import { createTunnelOpener } from './upstream/opener.js';
+import { EndpointResolver, forwardingResolved, resolvingFirst, systemResolver, type Resolver } from './upstream/resolve.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
 import { createTunnelForwarder } from './upstream/tunnel-forward.js';
 import { version } from './version.js';
@@ -45,6 +46,8 @@ export interface AppDependencies {
    * tests get a port nobody can take between choosing and binding it.
    */
   adminEphemeral?: boolean;
+  /** Resolves endpoint host names (tests inject one so they never query real DNS). */
+  resolver?: Resolver;
 }
 
 export interface StartSummary {
@@ -143,6 +146,11 @@ export class SwivelApp {
       random: deps.random,
       logger,
     });
+    const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
+    const resolver = new EndpointResolver({
+      resolve: deps.resolver ?? systemResolver,
+      check: (host, port) => addressFilter({ host, port }),
+    });
     this.refresher = new Refresher({
       source: this.source,
       pool: this.pool,
@@ -153,10 +161,10 @@ export class SwivelApp {
       lifetimeMs: endpointLifetimeMs(config),
       poolMin: config.pool.poolMin,
       concurrency: config.source.apiConcurrency,
-      reject: createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() }),
+      reject: addressFilter,
     });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
-    const openTunnel = createTunnelOpener(up.protocol, up);
+    const openTunnel = resolvingFirst(resolver, createTunnelOpener(up.protocol, up));
     this.prober = new Prober({
       pool: this.pool,
       health: this.health,
@@ -203,11 +211,14 @@ export class SwivelApp {
       forward:
         up.protocol === 'socks5'
           ? createTunnelForwarder({ openTunnel, responseTimeoutMs: up.responseTimeoutMs })
-          : createHttpProxyForwarder({
-              dispatcher: this.dispatcher,
-              responseTimeoutMs: up.responseTimeoutMs,
-              idleTimeoutMs: up.idleTimeoutMs,
-            }),
+          : forwardingResolved(
+              resolver,
+              createHttpProxyForwarder({
+                dispatcher: this.dispatcher,
+                responseTimeoutMs: up.responseTimeoutMs,
+                idleTimeoutMs: up.idleTimeoutMs,
+              }),
+            ),
       openTunnel,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,

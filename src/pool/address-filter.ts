@@ -15,8 +15,8 @@ export interface AddressFilterOptions {
   ownPorts: readonly number[];
 }
 
-/** Build the refresher's `reject` hook. */
-export function createAddressFilter(options: AddressFilterOptions): (e: ParsedEndpoint) => string | undefined {
+/** Build the refresher's `reject` hook (also applied to every address a host name resolves to). */
+export function createAddressFilter(options: AddressFilterOptions): (e: Pick<ParsedEndpoint, 'host' | 'port'>) => string | undefined {
   return (e) => {
     const reason = nonRoutableReason(e.host);
     if (reason === undefined) return undefined;

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { SwivelError } from '../errors.js';
 import { errnoOf, isConnectPhaseErrno, upstreamErrorFromSystem } from '../errno.js';
-import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
+import { endpointId, upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
 import { forwardRequestHeaders, stripResponseHeaders } from '../protocol/hop-headers.js';
 
 export interface ForwardOptions {
@@ -69,7 +69,11 @@ async function sendUpstream(
   let answer: Dispatcher.ResponseData;
   try {
     answer = await options.dispatcher.request({
-      origin: `http://${endpoint.id}`,
+      // The checked address (upstream/resolve.ts), never the name: undici must not look it up again.
+      origin:
+        endpoint.address === undefined || endpoint.address === endpoint.host
+          ? `http://${endpoint.id}`
+          : `http://${endpointId(endpoint.address, endpoint.port)}`,
       path: targetUrl,
       method: method as Dispatcher.HttpMethod,
       headers,
