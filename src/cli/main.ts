@@ -49,7 +49,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       'demo',
       'Run offline against the built-in simulator and print curl lines to try',
       (y) =>
-        withOptions(y, ['host', 'port', 'socks-port', 'rotate', 'log-level', 'num', 'pool-min']).option('once', {
+        withOptions(y, [
+          'host',
+          'port',
+          'socks-port',
+          'rotate',
+          'log-level',
+          'num',
+          'pool-min',
+          'auth',
+          'auth-challenge',
+          'session-ports',
+          'session-ports-cc',
+        ]).option('once', {
           type: 'boolean',
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',
         }),
