@@ -60,6 +60,30 @@ describe('session ports', () => {
     for (let p = first; p <= first + 3; p++) expect((await proxyGet(p, h.ipUrl)).status).toBe(200);
   });
 
+  it.each(['http', 'socks5'])('stop cuts a %s tunnel on a session port that outlives --drain-timeout', async (kind) => {
+    const first = await freeRange(1);
+    const h = await startSwivel({ flags: { 'session-ports': `${first}-${first}` } });
+    const socket = net.connect(first, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    if (kind === 'http') socket.write(`CONNECT 127.0.0.1:${h.sim.target.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    else socket.write(Buffer.from([5, 1, 0]));
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    let closedAt = 0;
+    const closed = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        closedAt = Date.now();
+        resolve();
+      }),
+    );
+    const stoppedAt = Date.now();
+    await h.app.stop(150);
+    // Not before the drain timeout (it was in flight), and by the time stop() resolved.
+    await closed;
+    expect(socket.destroyed).toBe(true);
+    expect(closedAt - stoppedAt).toBeGreaterThanOrEqual(100);
+  });
+
   it('a taken port of the range fails start-up as port_in_use naming --session-ports', async () => {
     const first = await freeRange(2);
     const blocker = net.createServer();

@@ -1,6 +1,7 @@
 /**
  * A geo selector against a static --proxies-file: tagged entries serve it, and one the list cannot
- * satisfy is a 503 pool_empty naming the missing geo, never a silent fall-back.
+ * satisfy is a 503 pool_empty naming the missing geo, never a silent fall-back. And a 503 body
+ * never repeats the provider's URL.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SwivelApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
-import { startSim, stopAll } from './helpers/swivel.js';
+import { startSim, startSwivel, stopAll } from './helpers/swivel.js';
 
 afterEach(stopAll);
 
@@ -39,5 +40,20 @@ describe('static list with geo tags', () => {
       await app.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('503 bodies', () => {
+  it('say why the pool is empty without repeating the provider URL', async () => {
+    const h = await startSwivel({
+      flags: { 'acquire-timeout': '1s' },
+      beforeStart: (sim) => sim.provider.setBehavior('http-500'),
+    });
+    const reply = await proxyGet(h.port, h.ipUrl, { username: 'country-de' });
+    expect(reply.status).toBe(503);
+    expect(reply.headers['x-swivel-error']).toBe('pool_empty');
+    expect(reply.body).toContain('HTTP 500');
+    expect(reply.body).not.toContain(h.sim.provider.url);
+    expect(reply.body).not.toMatch(/https?:\/\//);
   });
 });

@@ -62,6 +62,9 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
     output.out(`  curl -x ${proxy} ${sim.target.url}/ip`);
     output.out(`  curl -x http://session-abc-country-de:x@127.0.0.1:${app.http.port} ${sim.target.url}/ip`);
     if (app.socks !== undefined) output.out(`  curl --socks5-hostname 127.0.0.1:${app.socks.port} ${sim.target.url}/ip`);
+    const ports = app.config.listen.sessionPorts;
+    if (ports !== undefined)
+      output.out(`  curl --socks5-hostname 127.0.0.1:${ports.first} ${sim.target.url}/ip      # session port: sticky, no credentials`);
     output.out(
       'Break an upstream while a loop runs, and watch the log eject it (modes: refuse, silent, auth-407, reset-before-headers, ok):',
     );

@@ -63,6 +63,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           'log-level',
           'num',
           'pool-min',
+          'auth',
+          'auth-challenge',
+          'session-ports',
+          'session-ports-cc',
         ]).option('once', {
           type: 'boolean',
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',

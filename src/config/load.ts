@@ -5,10 +5,11 @@
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
 import { resolveApiBase } from '../provider/presets.js';
-import { geoValue, portList, probeUrl, sessionPortRange, validateApiBase } from './checks.js';
+import { geoValue, portList, probeUrl, validateApiBase } from './checks.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
 import type { SwivelConfig } from './types.js';
 import { fail, parseValue, type Raw } from './values.js';
+import { sessionPortRange } from './port-range.js';
 
 export type RawFlags = Readonly<Record<string, unknown>>;
 type Env = Readonly<Record<string, string | undefined>>;

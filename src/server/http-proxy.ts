@@ -93,6 +93,9 @@ export class HttpProxyListener extends Server implements Listener {
    */
   async drain(drainMs: number): Promise<void> {
     this.draining = true;
+    // A listener that only takes connections handed over (session ports) has no server to close:
+    // wait for its connections, bounded, then cut what is left.
+    if (!this.server.listening) return this.drainHandedOver(drainMs);
     if (drainMs <= 0) return this.close(true);
     const timer = setTimeout(() => this.closeConnections(), drainMs);
     try {
@@ -100,6 +103,26 @@ export class HttpProxyListener extends Server implements Listener {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async drainHandedOver(drainMs: number): Promise<void> {
+    if (drainMs > 0 && this.getConnectionIds().length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, drainMs);
+        // proxy-chain emits connectionClosed before it forgets the connection: look a tick later.
+        const onClosed = (): void =>
+          queueMicrotask(() => {
+            if (this.getConnectionIds().length === 0) done();
+          });
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.on('connectionClosed', onClosed);
+        void Promise.resolve().then(onClosed);
+      }).finally(() => this.removeAllListeners('connectionClosed'));
+    }
+    this.closeConnections();
   }
 
   /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
