@@ -81,6 +81,23 @@ describe('dialect semantics through the listener', () => {
     expect((await proxyGet(h.port, h.ipUrl, { username: 'user1', password: 'pass' })).status).toBe(200);
   });
 
+  it('--auth-challenge alone: 407 with Proxy-Authenticate without credentials, any password after it', async () => {
+    const h = await startSwivel({ flags: { 'auth-challenge': true } });
+    const bare = await proxyGet(h.port, h.ipUrl);
+    expect(bare.status).toBe(407);
+    expect(bare.headers['proxy-authenticate']).toBe('Basic realm="swivel"');
+    const tunnel = await connectGetIp({ proxyPort: h.port, host: '127.0.0.1', port: h.sim.target.port });
+    expect(tunnel.status).toBe(407);
+    const ok = await proxyGet(h.port, h.ipUrl, { username: 'session-b-country-de', password: 'whatever' });
+    expect(ok.status).toBe(200);
+    expect(IPS_BY_CC.de).toContain(ipOf(ok));
+  });
+
+  it('without --auth or --auth-challenge a request without credentials is served (no challenge)', async () => {
+    const h = await startSwivel();
+    expect((await proxyGet(h.port, h.ipUrl)).status).toBe(200);
+  });
+
   it.each([
     ['customer-USER-zip-10001', '`zip`'],
     ['customer-USER-asn-123', '`asn`'],
