@@ -37,6 +37,8 @@ export const ERRORS = {
   provider_auth: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   provider_unverified: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   provider_error: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
+  // The account API refused a request with its own message: the user must change something (exit 2).
+  provider_refused: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   provider_http: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   provider_timeout: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },
   provider_unreachable: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false },

@@ -14,6 +14,7 @@ const USER_FIXES: ReadonlySet<ErrorCode> = new Set([
   'config_invalid',
   'provider_auth',
   'provider_unverified',
+  'provider_refused',
   'bad_request',
   'bad_selector',
 ]);

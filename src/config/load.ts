@@ -276,3 +276,13 @@ export function securityWarnings(config: SwivelConfig): string[] {
   }
   return out;
 }
+
+/**
+ * One option resolved the usual way (flag ← env ← default) and validated; undefined when unset.
+ * For commands that need a few catalogue options rather than a whole SwivelConfig (the account
+ * commands).
+ */
+export function loadOption(name: OptionName, flags: RawFlags, env: Env = process.env): unknown {
+  const raw = rawValue(name, flags, env);
+  return raw === undefined ? undefined : parseValue(name, raw);
+}
