@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RENAMED } from '../config/options.js';
+import { registerAccountCommands } from './account/index.js';
 import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
 import { extractCommand } from './extract.js';
@@ -71,6 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`swivel: ${msg}\nRun \`swivel --help\` for usage.\n`);
       exitCode = EXIT.USAGE;
     });
+  registerAccountCommands(cli, (code) => (exitCode = code));
   await cli.parseAsync();
   return exitCode;
 }
