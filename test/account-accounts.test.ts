@@ -6,7 +6,12 @@ describe('swivel accounts', () => {
     const sim = await startAccountSim('/cgi');
     const tty = await run(on(sim, 'accounts', 'list', '--product-type', '9'), { tty: true });
     expect(tty.code).toBe(0);
-    expect(sim.account.calls[0]).toMatchObject({ method: 'GET', path: '/cgi/whitelist-account/list', fields: { product_type: '9' }, credentialIn: 'query' });
+    expect(sim.account.calls[0]).toMatchObject({
+      method: 'GET',
+      path: '/cgi/whitelist-account/list',
+      fields: { product_type: '9' },
+      credentialIn: 'query',
+    });
     expect(tty.lines[0]).toContain('USER');
     expect(tty.lines[1]).toMatch(/^scraper1\s+enabled\s+dynamic residential traffic\s+1\.2 GiB\s+100 GiB\s+2026-11-20 10:00:00\s+demo$/);
     const pipe = await run(on(sim, 'accounts', 'list'));
@@ -64,7 +69,10 @@ describe('swivel accounts', () => {
     expect((await run(on(sim, 'accounts', 'enable', 'scraper1'))).code).toBe(0);
     const set = await run(on(sim, 'accounts', 'set', 'scraper1', '--limit-gb', '50', '--udp', 'on', '--status', 'off'));
     expect(set.code).toBe(0);
-    expect(sim.account.calls.at(-1)).toMatchObject({ path: '/gateway/proxy-account/change', fields: { account: 'scraper1', limit: 50, udp: 1, status: 0 } });
+    expect(sim.account.calls.at(-1)).toMatchObject({
+      path: '/gateway/proxy-account/change',
+      fields: { account: 'scraper1', limit: 50, udp: 1, status: 0 },
+    });
     expect(Object.keys(sim.account.calls.at(-1)?.fields ?? {}).sort()).toEqual(['account', 'limit', 'status', 'udp']);
     expect((await run(on(sim, 'accounts', 'list'))).stdout).toContain('50 GiB');
   });

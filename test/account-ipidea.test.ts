@@ -12,10 +12,19 @@ describe('swivel with --provider ipidea', () => {
     const r = await run(ipidea(sim, 'orders', 'list', '--kind', 'flow', '--from', '2022-05-01', '--status', 'paid'));
     expect(r.code).toBe(0);
     const call = sim.account.calls[0];
-    expect(call).toMatchObject({ method: 'POST', path: '/api/open/flow_order_list', credentialIn: 'body', fields: { start_time: '2022-5-1', pay_status: '1', page: '1' } });
+    expect(call).toMatchObject({
+      method: 'POST',
+      path: '/api/open/flow_order_list',
+      credentialIn: 'body',
+      fields: { start_time: '2022-5-1', pay_status: '1', page: '1' },
+    });
     expect(call?.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(r.lines[1]).toMatch(/^2205211052185894\tpaid\t0\.01\t/);
-    for (const [kind, path] of [['mobile-flow', 'mobile_flow_order_list'], ['isp', 'isp_order_list'], ['datacenter', 'datacenter_order_list']]) {
+    for (const [kind, path] of [
+      ['mobile-flow', 'mobile_flow_order_list'],
+      ['isp', 'isp_order_list'],
+      ['datacenter', 'datacenter_order_list'],
+    ]) {
       expect((await run(ipidea(sim, 'orders', 'list', '--kind', kind ?? ''))).code).toBe(0);
       expect(sim.account.calls.at(-1)?.path).toBe(`/api/open/${path}`);
     }
@@ -28,7 +37,9 @@ describe('swivel with --provider ipidea', () => {
     expect(no.code).toBe(2);
     expect(no.stderr).toContain('no price could be checked');
     expect(sim.account.calls).toHaveLength(0);
-    const isp = await run(ipidea(sim, 'static', 'open', '--kind', 'isp', '--region', 'hk', '--duration', 'week', '--num', '2', '--yes', '--json'));
+    const isp = await run(
+      ipidea(sim, 'static', 'open', '--kind', 'isp', '--region', 'hk', '--duration', 'week', '--num', '2', '--yes', '--json'),
+    );
     expect(isp.code).toBe(0);
     expect(sim.account.calls[0]).toMatchObject({ path: '/api/open/isp_ip_open', fields: { region: 'hk', duration: 'weekly', num: '2' } });
     expect(JSON.parse(isp.stdout)).toHaveProperty('order_id');
@@ -42,9 +53,14 @@ describe('swivel with --provider ipidea', () => {
     const sim = await startAccountSim();
     const bad = await run(ipidea(sim, 'static', 'renew', '--kind', 'datacenter', '--ips', '1.2.3.4,nope', '--duration', 'week', '--yes'));
     expect(bad).toMatchObject({ code: 2, stderr: 'swivel: Expected --ips to be an IP address, got `nope`\n' });
-    const ok = await run(ipidea(sim, 'static', 'renew', '--kind', 'datacenter', '--ips', '156.237.6.97,156.237.6.98', '--duration', 'week', '--yes'));
+    const ok = await run(
+      ipidea(sim, 'static', 'renew', '--kind', 'datacenter', '--ips', '156.237.6.97,156.237.6.98', '--duration', 'week', '--yes'),
+    );
     expect(ok.code).toBe(0);
-    expect(sim.account.calls[0]).toMatchObject({ path: '/api/open/static_ip_renew', fields: { renew_ip_list: '156.237.6.97,156.237.6.98', duration: 'week' } });
+    expect(sim.account.calls[0]).toMatchObject({
+      path: '/api/open/static_ip_renew',
+      fields: { renew_ip_list: '156.237.6.97,156.237.6.98', duration: 'week' },
+    });
   });
 
   it('a failing ret is one line, exit 2; the credential field can be renamed and stays out of output', async () => {

@@ -9,14 +9,21 @@ describe('swivel allowlist', () => {
     expect(bad).toMatchObject({ code: 2, stderr: 'swivel: Expected IP to be an IP address, got `300.1.1.1`\n' });
     expect(sim.account.calls).toHaveLength(0);
     expect((await run(on(sim, 'allowlist', 'add', '10.0.0.1', '2001:db8::1', '--remark', 'pod'))).code).toBe(0);
-    expect(sim.account.calls[0]).toMatchObject({ method: 'POST', path: '/gateway/proxy-ip/add', fields: { ips: '10.0.0.1,2001:db8::1', remark: 'pod' } });
+    expect(sim.account.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/gateway/proxy-ip/add',
+      fields: { ips: '10.0.0.1,2001:db8::1', remark: 'pod' },
+    });
     const list = await run(on(sim, 'allowlist', 'list'));
     expect(list.lines.map((l) => l.split('\t')[0])).toEqual(['IP', '203.0.113.7', '10.0.0.1', '2001:db8::1']);
     expect((await run(on(sim, 'allowlist', 'remove', '10.0.0.1'))).code).toBe(2);
     expect(sim.account.state.allowlist).toHaveLength(3);
     const rm = await run(on(sim, 'allowlist', 'remove', '10.0.0.1', '--verify-type', 'totp', '--verify-code', '123456', '--yes'));
     expect(rm.code).toBe(0);
-    expect(sim.account.calls.at(-1)).toMatchObject({ path: '/gateway/proxy-ip/delete', fields: { ips: '10.0.0.1', verify_type: 'totp', verify_code: '123456' } });
+    expect(sim.account.calls.at(-1)).toMatchObject({
+      path: '/gateway/proxy-ip/delete',
+      fields: { ips: '10.0.0.1', verify_type: 'totp', verify_code: '123456' },
+    });
     expect(sim.account.state.allowlist.map((e) => e.ip)).toEqual(['203.0.113.7', '2001:db8::1']);
   });
 });
@@ -32,7 +39,11 @@ describe('swivel usage', () => {
     expect(tty.stdout).toContain('█');
     expect(tty.lines.at(-1)).toMatch(/^total \S+ \S+$/);
     const pipe = await run(on(sim, 'usage', '--from', '2000-01-01', '--to', '2099-12-31 12:00:00', '--user', 'scraper1'));
-    expect(sim.account.calls[1]?.fields).toMatchObject({ start_time: '2000-01-01 00:00:00', end_time: '2099-12-31 12:00:00', username: 'scraper1' });
+    expect(sim.account.calls[1]?.fields).toMatchObject({
+      start_time: '2000-01-01 00:00:00',
+      end_time: '2099-12-31 12:00:00',
+      username: 'scraper1',
+    });
     expect(pipe.stdout).not.toContain('█');
     expect(pipe.lines[0]).toBe('DAY\tTRAFFIC');
     expect(pipe.lines).toHaveLength(9);
@@ -49,7 +60,12 @@ describe('swivel packages', () => {
     const sim = await startAccountSim('/pub');
     const one = await run(on(sim, 'packages', 'list'));
     expect(one.lines).toHaveLength(21);
-    expect(sim.account.calls[0]).toMatchObject({ method: 'GET', path: '/pub/user-product/list', fields: { page: '1' }, credentialIn: 'query' });
+    expect(sim.account.calls[0]).toMatchObject({
+      method: 'GET',
+      path: '/pub/user-product/list',
+      fields: { page: '1' },
+      credentialIn: 'query',
+    });
     sim.account.resetCalls();
     const all = await run(on(sim, 'packages', 'list', '--all', '--json'));
     expect(all.lines).toHaveLength(45);
@@ -78,7 +94,10 @@ describe('swivel geo', () => {
     expect(sim.account.calls.at(-1)?.path).toBe('/gateway/ip/dynamic-citys');
     expect(cities.lines.slice(1)).toEqual(['GB\tEngland\tLondon', 'GB\tEngland\tManchester']);
     const search = await run(on(sim, 'geo', 'cities', '--cc', 'us', '--state', 'California'));
-    expect(sim.account.calls.at(-1)).toMatchObject({ path: '/gateway/ip/dynamic-citys/search', fields: { country_code: 'US', state: 'California' } });
+    expect(sim.account.calls.at(-1)).toMatchObject({
+      path: '/gateway/ip/dynamic-citys/search',
+      fields: { country_code: 'US', state: 'California' },
+    });
     expect(search.lines).toHaveLength(3);
     const tree = await run(on(sim, 'geo', 'tree', '--user', 'scraper1', '--json'));
     expect(sim.account.calls.at(-1)).toMatchObject({ path: '/gateway/ip/dal4', fields: { username: 'scraper1' } });
@@ -96,7 +115,10 @@ describe('swivel static (platform)', () => {
   it('list filters by status word, shows status words, --all walks pages; regions and host-pool', async () => {
     const sim = await startAccountSim();
     const valid = await run(on(sim, 'static', 'list', '--status', 'valid', '--cc', 'de'));
-    expect(sim.account.calls[0]).toMatchObject({ path: '/gateway/ip/get-static-ip', fields: { status: '1', country_code: 'DE', page: '1' } });
+    expect(sim.account.calls[0]).toMatchObject({
+      path: '/gateway/ip/get-static-ip',
+      fields: { status: '1', country_code: 'DE', page: '1' },
+    });
     expect(valid.lines.slice(1).every((l) => l.includes('\tvalid\t'))).toBe(true);
     const all = await run(on(sim, 'static', 'list', '--all', '--size', '10'));
     expect(all.lines).toHaveLength(26);

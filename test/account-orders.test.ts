@@ -34,11 +34,21 @@ describe('swivel orders', () => {
 
   it('create with --yes: check then create; the order is listed as pending; an interactive y works too', async () => {
     const sim = await startAccountSim();
-    const r = await run(on(sim, 'orders', 'create', '--pid', '103', '--pm-id', '1', '--upids', '1,2', '--renew-duration', '2m', '--yes', '--json'));
+    const r = await run(
+      on(sim, 'orders', 'create', '--pid', '103', '--pm-id', '1', '--upids', '1,2', '--renew-duration', '2m', '--yes', '--json'),
+    );
     expect(r.code).toBe(0);
     const [check, create] = sim.account.calls;
-    expect(check).toMatchObject({ method: 'POST', path: '/gateway/order/check', fields: { pid: 103, pm_id: 1, upids: '1,2', renew_duration: '2m' } });
-    expect(create).toMatchObject({ method: 'POST', path: '/gateway/order/create', fields: { pid: 103, pm_id: 1, upids: '1,2', renew_duration: 2 } });
+    expect(check).toMatchObject({
+      method: 'POST',
+      path: '/gateway/order/check',
+      fields: { pid: 103, pm_id: 1, upids: '1,2', renew_duration: '2m' },
+    });
+    expect(create).toMatchObject({
+      method: 'POST',
+      path: '/gateway/order/create',
+      fields: { pid: 103, pm_id: 1, upids: '1,2', renew_duration: 2 },
+    });
     const order = JSON.parse(r.stdout) as { trade_no: string; status: number };
     expect(order.status).toBe(0);
     const tty = await run(on(sim, 'orders', 'create', '--pid', '101', '--pm-id', '1'), { tty: true, answer: 'y' });

@@ -35,7 +35,9 @@ export const accountsNoun: Noun = {
         'List proxy accounts',
         (c) => withAccountOptions(c).options(productType),
         act(async (ctx) => {
-          const data = await ctx.platform('accounts').accountsList({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
+          const data = await ctx
+            .platform('accounts')
+            .accountsList({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
           ctx.table(data.list, COLUMNS, withoutPassword);
         }),
       )
@@ -108,9 +110,14 @@ export const accountsNoun: Noun = {
             status: a.status === undefined ? undefined : parseOnOff(a.status, '--status'),
             udp: a.udp === undefined ? undefined : parseOnOff(a.udp, '--udp'),
           };
-          const fields = Object.entries(change).filter(([k, v]) => k !== 'account' && v !== undefined).map(([k]) => k);
+          const fields = Object.entries(change)
+            .filter(([k, v]) => k !== 'account' && v !== undefined)
+            .map(([k]) => k);
           if (fields.length === 0) {
-            throw new SwivelError('config_invalid', 'Nothing to change: pass --password, --remark, --limit-gb, --daily-limit-gb, --status or --udp');
+            throw new SwivelError(
+              'config_invalid',
+              'Nothing to change: pass --password, --remark, --limit-gb, --daily-limit-gb, --status or --udp',
+            );
           }
           await ctx.platform('accounts').accountsChange(change);
           ctx.done(`changed ${fields.join(', ')} of ${change.account}`, { account: change.account, changed: fields });

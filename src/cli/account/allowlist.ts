@@ -23,7 +23,9 @@ export const allowlistNoun: Noun = {
         'List allowlisted IPs',
         (c) => withAccountOptions(c).option('product-type', { type: 'string', describe: 'Package type' }),
         act(async (ctx) => {
-          const data = await ctx.platform('allowlist').allowlistList({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
+          const data = await ctx
+            .platform('allowlist')
+            .allowlistList({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
           ctx.table(data.list, COLUMNS);
         }),
       )
@@ -37,7 +39,9 @@ export const allowlistNoun: Noun = {
             'user-product-id': { type: 'string', describe: 'User package id (required for package type 11)' },
           }),
         act(async (ctx) => {
-          const ips = strings(ctx.args.ips).flatMap((v) => v.split(',')).map((ip) => parseIp(ip.trim()));
+          const ips = strings(ctx.args.ips)
+            .flatMap((v) => v.split(','))
+            .map((ip) => parseIp(ip.trim()));
           await ctx.platform('allowlist').allowlistAdd({
             ips: ips.join(','),
             remark: optionalString(ctx.args.remark),
@@ -56,7 +60,9 @@ export const allowlistNoun: Noun = {
             'verify-code': { type: 'string', describe: 'Verification code' },
           }),
         act(async (ctx) => {
-          const ips = strings(ctx.args.ips).flatMap((v) => v.split(',')).map((ip) => parseIp(ip.trim()));
+          const ips = strings(ctx.args.ips)
+            .flatMap((v) => v.split(','))
+            .map((ip) => parseIp(ip.trim()));
           const api = ctx.platform('allowlist');
           await ctx.confirm(`Remove ${ips.join(', ')} from the allowlist?`);
           await api.allowlistDelete({

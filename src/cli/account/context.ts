@@ -53,7 +53,10 @@ export const SHARED_OPTIONS: readonly OptionName[] = ['api-base', 'provider', 'a
 
 /** The catalogue's shared options plus --json. */
 export function withAccountOptions<T>(y: Argv<T>): Argv<T> {
-  return withOptions(y, SHARED_OPTIONS).option('json', { type: 'boolean', describe: 'Print the API data as JSON (one line per item for lists)' }) as Argv<T>;
+  return withOptions(y, SHARED_OPTIONS).option('json', {
+    type: 'boolean',
+    describe: 'Print the API data as JSON (one line per item for lists)',
+  }) as Argv<T>;
 }
 
 export function withPaging<T>(y: Argv<T>): Argv<T> {
@@ -96,7 +99,10 @@ export class AccountContext {
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new SwivelError('config_invalid', `Expected \`--api-base\` to be an http(s) URL such as https://api.example.com/gateway, got \`${base}\``);
+      throw new SwivelError(
+        'config_invalid',
+        `Expected \`--api-base\` to be an http(s) URL such as https://api.example.com/gateway, got \`${base}\``,
+      );
     }
     this.apiBase = base.replace(/\/+$/, '');
     const appKey = loadOption('app-key', args, env) as string | undefined;
@@ -123,7 +129,8 @@ export class AccountContext {
 
   platform(family: Family): PlatformApi {
     this.require(family);
-    if (this.profile.api !== 'platform') throw new SwivelError('config_invalid', `The ${this.profile.name} provider does not serve this command.`);
+    if (this.profile.api !== 'platform')
+      throw new SwivelError('config_invalid', `The ${this.profile.name} provider does not serve this command.`);
     return createPlatformClient(this.clientOptions());
   }
 
@@ -165,7 +172,10 @@ export class AccountContext {
   async confirm(question: string): Promise<void> {
     if (this.args.yes === true) return;
     if (!this.io.isTTY) {
-      throw new SwivelError('config_invalid', `${question.replace(/\?$/, '')}: pass --yes to confirm (no terminal to ask on). Nothing was done.`);
+      throw new SwivelError(
+        'config_invalid',
+        `${question.replace(/\?$/, '')}: pass --yes to confirm (no terminal to ask on). Nothing was done.`,
+      );
     }
     const answer = (await this.io.ask(`${question} [y/N] `)).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') throw new SwivelError('config_invalid', 'Not confirmed. Nothing was done.');

@@ -72,10 +72,16 @@ export const geoNoun: Noun = {
           const cc = ctx.args.cc === undefined ? undefined : parseCountry(ctx.args.cc);
           if (cc !== undefined) {
             const data = await api.geoStatesSearch({ country_code: cc });
-            return printPlaces(ctx, data.list.map((s) => ({ country: text(s.country_code ?? cc), state: text(s.state), city: '' })), ['country', 'state']);
+            return printPlaces(
+              ctx,
+              data.list.map((s) => ({ country: text(s.country_code ?? cc), state: text(s.state), city: '' })),
+              ['country', 'state'],
+            );
           }
           const data = await api.geoStates({});
-          const places = data.list.flatMap((c) => (c.items ?? []).map((s) => ({ country: c.country_code, state: text(s.state), city: '' })));
+          const places = data.list.flatMap((c) =>
+            (c.items ?? []).map((s) => ({ country: c.country_code, state: text(s.state), city: '' })),
+          );
           printPlaces(ctx, places, ['country', 'state']);
         }),
       )
@@ -91,13 +97,18 @@ export const geoNoun: Noun = {
         act(async (ctx) => {
           const api = ctx.platform('geo');
           const u = user(ctx);
-          if (u !== undefined) return printPlaces(ctx, l4((await api.geoAccountCities({ username: u })).list), ['country', 'state', 'city']);
+          if (u !== undefined)
+            return printPlaces(ctx, l4((await api.geoAccountCities({ username: u })).list), ['country', 'state', 'city']);
           if (ctx.args.cc === undefined) throw new SwivelError('config_invalid', '`geo cities` needs --cc (or --user)');
           const cc = parseCountry(ctx.args.cc);
           const state = optionalString(ctx.args.state);
           if (state !== undefined) {
             const data = await api.geoCitiesSearch({ country_code: cc, state });
-            const places = data.list.map((c) => ({ country: text(c.country_code ?? cc), state: text(c.state ?? state), city: text(c.city) }));
+            const places = data.list.map((c) => ({
+              country: text(c.country_code ?? cc),
+              state: text(c.state ?? state),
+              city: text(c.city),
+            }));
             return printPlaces(ctx, places, ['country', 'state', 'city']);
           }
           const data = await api.geoCities({});

@@ -23,9 +23,19 @@ export function registerAccountCommands<T>(y: Argv<T>, onExit: (code: number) =>
   const act: Act = (action) => async (args) => onExit(await runAction(args, deps, action));
   let out = y;
   for (const noun of NOUNS) {
-    out = out.command(noun.name, noun.describe, (c) => noun.verbs(c, act), () => undefined) as Argv<T>;
+    out = out.command(
+      noun.name,
+      noun.describe,
+      (c) => noun.verbs(c, act),
+      () => undefined,
+    ) as Argv<T>;
   }
-  return out.command('usage', 'Traffic used per day, as a chart, with the total (default: last 7 days)', usageBuilder, usageHandler(act)) as Argv<T>;
+  return out.command(
+    'usage',
+    'Traffic used per day, as a chart, with the total (default: last 7 days)',
+    usageBuilder,
+    usageHandler(act),
+  ) as Argv<T>;
 }
 
 /** Run `argv` (e.g. `['accounts', 'list']`) against the account commands only; resolves with the exit code. */

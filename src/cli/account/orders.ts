@@ -57,7 +57,8 @@ function orderRequest(ctx: AccountContext): OrderRequest {
     throw new SwivelError('config_invalid', `Expected \`--renew-duration\` to be 1m, 2m or em, got \`${renew}\``);
   }
   const upids = optionalString(a.upids);
-  if (upids !== undefined && !/^\d+(,\d+)*$/.test(upids)) throw new SwivelError('config_invalid', `Expected \`--upids\` to be ids such as 1,2, got \`${upids}\``);
+  if (upids !== undefined && !/^\d+(,\d+)*$/.test(upids))
+    throw new SwivelError('config_invalid', `Expected \`--upids\` to be ids such as 1,2, got \`${upids}\``);
   const regions = optionalString(a['region-list']);
   if (regions !== undefined && !/^[A-Za-z]{2},\d+(,\d+)?(\|[A-Za-z]{2},\d+(,\d+)?)*$/.test(regions)) {
     throw new SwivelError('config_invalid', `Expected \`--region-list\` to read like "JP,15,333|DE,10", got \`${regions}\``);
@@ -127,7 +128,8 @@ export const ordersNoun: Noun = {
         act(async (ctx) => {
           const request = orderRequest(ctx);
           const api = ctx.platform('orders');
-          if (!ctx.profile.priceCheck) throw new SwivelError('config_invalid', `The ${ctx.profile.name} provider has no price check (order/check).`);
+          if (!ctx.profile.priceCheck)
+            throw new SwivelError('config_invalid', `The ${ctx.profile.name} provider has no price check (order/check).`);
           const check = await api.ordersCheck(request);
           if (ctx.json) ctx.io.out(JSON.stringify(check));
           else ctx.io.out(describeCheck(check));
@@ -145,7 +147,9 @@ export const ordersNoun: Noun = {
             const price = await api.ordersCheck(check);
             ctx.io.err(`swivel: about to buy ${describeCheck(price)}`);
           } else {
-            ctx.io.err(`swivel: about to order ${describeRequest(create)}; the ${ctx.profile.name} provider has no price check, so no price could be checked`);
+            ctx.io.err(
+              `swivel: about to order ${describeRequest(create)}; the ${ctx.profile.name} provider has no price check, so no price could be checked`,
+            );
           }
           await ctx.confirm('Create this order?');
           const order = await api.ordersCreate(create);
@@ -159,7 +163,8 @@ export const ordersNoun: Noun = {
         (c) => withYes(withAccountOptions(c)),
         act(async (ctx) => {
           const tradeNo = String(ctx.args.tradeNo);
-          if (!/^[A-Za-z0-9_-]{1,64}$/.test(tradeNo)) throw new SwivelError('config_invalid', `Expected TRADE_NO to be an order number, got \`${tradeNo}\``);
+          if (!/^[A-Za-z0-9_-]{1,64}$/.test(tradeNo))
+            throw new SwivelError('config_invalid', `Expected TRADE_NO to be an order number, got \`${tradeNo}\``);
           const api = ctx.platform('orders');
           await ctx.confirm(`Cancel order ${tradeNo}?`);
           await api.ordersClose({ trade_no: tradeNo });
@@ -197,7 +202,8 @@ function ipideaDate(value: unknown, name: string): string | undefined {
 async function ipideaList(ctx: AccountContext): Promise<void> {
   const a = ctx.args;
   const kind = String(a.kind ?? 'flow') as IpideaOrderKind;
-  if (!IPIDEA_KINDS.includes(kind)) throw new SwivelError('config_invalid', `Expected \`--kind\` to be one of ${IPIDEA_KINDS.join(', ')}, got \`${kind}\``);
+  if (!IPIDEA_KINDS.includes(kind))
+    throw new SwivelError('config_invalid', `Expected \`--kind\` to be one of ${IPIDEA_KINDS.join(', ')}, got \`${kind}\``);
   const status = a.status === undefined ? undefined : parseCode(a.status, '--status', ['unpaid', 'paid']);
   const query = {
     order_id: optionalString(a['trade-no']),

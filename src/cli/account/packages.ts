@@ -53,7 +53,9 @@ export const packagesNoun: Noun = {
         'Traffic totals of the traffic packages',
         (c) => withAccountOptions(c).option('product-type', { type: 'string', describe: 'Only 9 (dynamic traffic) or 12 (long-term IDC)' }),
         act(async (ctx) => {
-          const data = await ctx.platform('packages').packagesSummary({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
+          const data = await ctx
+            .platform('packages')
+            .packagesSummary({ product_type: optionalInt(ctx.args['product-type'], '--product-type') });
           if (ctx.json) {
             ctx.io.out(JSON.stringify(data));
             return;

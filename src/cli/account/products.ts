@@ -31,7 +31,9 @@ export const productsNoun: Noun = {
         'list',
         'Packages for sale',
         (c) => withAccountOptions(c).option('type', { type: 'string', describe: 'Package type' }),
-        act(async (ctx) => ctx.table(await ctx.platform('products').products({ type: optionalInt(ctx.args.type, '--type') }), PRODUCT_COLUMNS)),
+        act(async (ctx) =>
+          ctx.table(await ctx.platform('products').products({ type: optionalInt(ctx.args.type, '--type') }), PRODUCT_COLUMNS),
+        ),
       )
       .demandCommand(1, 'Name a verb: list');
   },

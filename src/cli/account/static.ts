@@ -30,7 +30,8 @@ const REGION_COLUMNS: ReadonlyArray<Column<Region>> = [
 
 function kindOf(ctx: AccountContext): IpideaStaticKind {
   const kind = String(ctx.args.kind ?? '');
-  if (kind !== 'isp' && kind !== 'datacenter') throw new SwivelError('config_invalid', `Expected \`--kind\` to be isp or datacenter, got \`${kind}\``);
+  if (kind !== 'isp' && kind !== 'datacenter')
+    throw new SwivelError('config_invalid', `Expected \`--kind\` to be isp or datacenter, got \`${kind}\``);
   return kind;
 }
 
@@ -43,7 +44,10 @@ function durationOf(ctx: AccountContext): 'week' | 'month' {
 
 function requireIpidea(ctx: AccountContext, verb: string): void {
   if (ctx.profile.api !== 'ipidea') {
-    throw new SwivelError('config_invalid', `The ${ctx.profile.name} provider does not serve \`static ${verb}\`; buy or renew static IPs with \`swivel orders create\`.`);
+    throw new SwivelError(
+      'config_invalid',
+      `The ${ctx.profile.name} provider does not serve \`static ${verb}\`; buy or renew static IPs with \`swivel orders create\`.`,
+    );
   }
 }
 
@@ -118,11 +122,16 @@ export const staticNoun: Noun = {
           const kind = kindOf(ctx);
           const duration = durationOf(ctx);
           const region = String(ctx.args.region ?? '');
-          if (!/^[A-Za-z]{2,8}$/.test(region)) throw new SwivelError('config_invalid', `Expected \`--region\` to be a region code such as hk, got \`${region}\``);
+          if (!/^[A-Za-z]{2,8}$/.test(region))
+            throw new SwivelError('config_invalid', `Expected \`--region\` to be a region code such as hk, got \`${region}\``);
           const num = parseInteger(ctx.args.num, '--num', 1, 10_000);
-          ctx.io.err(`swivel: about to open ${num} ${kind} IP(s) in ${region} for a ${duration}; IPIDEA has no price check, so no price could be checked`);
+          ctx.io.err(
+            `swivel: about to open ${num} ${kind} IP(s) in ${region} for a ${duration}; IPIDEA has no price check, so no price could be checked`,
+          );
           await ctx.confirm('Buy these IPs?');
-          const data = await ctx.ipidea().open(kind, { region, duration: ipideaDuration(kind, duration), num: String(num), remark: optionalString(ctx.args.remark) });
+          const data = await ctx
+            .ipidea()
+            .open(kind, { region, duration: ipideaDuration(kind, duration), num: String(num), remark: optionalString(ctx.args.remark) });
           ctx.done(`ordered: ${text(data.order_id)}`, data);
         }),
       )
@@ -142,9 +151,15 @@ export const staticNoun: Noun = {
           const duration = durationOf(ctx);
           const ips = list(ctx.args.ips).map((ip) => parseIp(ip, '--ips'));
           if (ips.length === 0) throw new SwivelError('config_invalid', '`static renew` needs --ips A,B');
-          ctx.io.err(`swivel: about to renew ${ips.join(', ')} (${kind}) for a ${duration}; IPIDEA has no price check, so no price could be checked`);
+          ctx.io.err(
+            `swivel: about to renew ${ips.join(', ')} (${kind}) for a ${duration}; IPIDEA has no price check, so no price could be checked`,
+          );
           await ctx.confirm('Renew these IPs?');
-          const data = await ctx.ipidea().renew(kind, { renew_ip_list: ips.join(','), duration: ipideaDuration(kind, duration), remark: optionalString(ctx.args.remark) });
+          const data = await ctx.ipidea().renew(kind, {
+            renew_ip_list: ips.join(','),
+            duration: ipideaDuration(kind, duration),
+            remark: optionalString(ctx.args.remark),
+          });
           ctx.done(`ordered: ${text(data.order_id)}`, data);
         }),
       )

@@ -27,7 +27,10 @@ export function usageHandler(act: Act): ReturnType<Act> {
   return act(async (ctx) => {
     const a = ctx.args;
     const now = new Date();
-    const from = a.from === undefined ? formatYmdHis(new Date(now.getTime() - USAGE_DEFAULT_DAYS * 86_400_000)) : parseDateTime(String(a.from), '--from');
+    const from =
+      a.from === undefined
+        ? formatYmdHis(new Date(now.getTime() - USAGE_DEFAULT_DAYS * 86_400_000))
+        : parseDateTime(String(a.from), '--from');
     const to = a.to === undefined ? formatYmdHis(now) : parseDateTime(String(a.to), '--to', true);
     const user = optionalString(a.user);
     const data = await ctx.platform('usage').usageTotal({

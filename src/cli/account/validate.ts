@@ -41,13 +41,15 @@ export const MAX_LIMIT_GB = 102_400;
 
 export function parseGb(value: unknown, name: string): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > MAX_LIMIT_GB) fail(`Expected \`${name}\` to be a whole number of GB from 0 to ${MAX_LIMIT_GB}, got \`${String(value)}\``);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_LIMIT_GB)
+    fail(`Expected \`${name}\` to be a whole number of GB from 0 to ${MAX_LIMIT_GB}, got \`${String(value)}\``);
   return n;
 }
 
 export function parseInteger(value: unknown, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) fail(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
+  if (!Number.isInteger(n) || n < min || n > max)
+    fail(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${String(value)}\``);
   return n;
 }
 
@@ -61,7 +63,13 @@ export function parseDateTime(value: string, name: string, endOfDay = false): st
   if (m === null) fail(`Expected \`${name}\` to be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, got \`${value}\``);
   const [, y, mo, d, h, mi, s] = m;
   const date = new Date(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
-  if (date.getMonth() !== Number(mo) - 1 || date.getDate() !== Number(d) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59) {
+  if (
+    date.getMonth() !== Number(mo) - 1 ||
+    date.getDate() !== Number(d) ||
+    Number(h ?? 0) > 23 ||
+    Number(mi ?? 0) > 59 ||
+    Number(s ?? 0) > 59
+  ) {
     fail(`Expected \`${name}\` to be a real date, got \`${value}\``);
   }
   const time = h === undefined ? (endOfDay ? '23:59:59' : '00:00:00') : `${h}:${mi}:${s}`;
@@ -99,5 +107,8 @@ export function parseCountry(value: unknown, name = '--cc'): string {
 export function list(values: unknown): string[] {
   if (values === undefined) return [];
   const items = Array.isArray(values) ? values : [values];
-  return items.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return items
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }

@@ -88,9 +88,13 @@ export async function callEndpoint(t: AccountTransportOptions, spec: EndpointSpe
     try {
       json = JSON.parse(response.text);
     } catch {
-      throw new SwivelError('provider_malformed', `The provider answer to ${spec.path} is not JSON: \`${truncate(response.text.trim(), 60)}\`.`, {
-        details: { url: safeUrl },
-      });
+      throw new SwivelError(
+        'provider_malformed',
+        `The provider answer to ${spec.path} is not JSON: \`${truncate(response.text.trim(), 60)}\`.`,
+        {
+          details: { url: safeUrl },
+        },
+      );
     }
     const data = t.envelope.unwrap(json, spec.successCodes);
     if (!hasShape(data, spec.shape)) {

@@ -65,7 +65,15 @@ export interface PlatformApi {
   staticRegions: Call<{ isp?: number; asn?: number; exclusive?: number }, List<Region>>;
   hostPoolRegions: Call<Record<string, never>, List<Region>>;
   ordersList: Call<
-    { page_no?: number; page_size?: number; trade_no?: string; start_time?: string; end_time?: string; status?: number; product_type?: number },
+    {
+      page_no?: number;
+      page_size?: number;
+      trade_no?: string;
+      start_time?: string;
+      end_time?: string;
+      status?: number;
+      product_type?: number;
+    },
     OrderList
   >;
   ordersCheck: Call<OrderRequest, OrderCheckResult>;

@@ -59,8 +59,23 @@ function ymd(date: Date): string {
 export class AccountState {
   accounts: SimProxyAccount[] = [];
   allowlist: Array<{ ip: string; remark: string; product_type: number; created_at: string }> = [];
-  packages: Array<{ id: number; created_at: string; expired_at: string; product_type: number; trade_no: string; order: { title: string } }> = [];
-  staticIps: Array<{ id: number; ip: string; port: number; country_code: string; product_type: number; status: number; expired_at: string }> = [];
+  packages: Array<{
+    id: number;
+    created_at: string;
+    expired_at: string;
+    product_type: number;
+    trade_no: string;
+    order: { title: string };
+  }> = [];
+  staticIps: Array<{
+    id: number;
+    ip: string;
+    port: number;
+    country_code: string;
+    product_type: number;
+    status: number;
+    expired_at: string;
+  }> = [];
   orders: SimOrder[] = [];
   ipideaOrders: Record<string, SimIpideaOrder[]> = { flow: [], 'mobile-flow': [], isp: [], datacenter: [] };
   /** Usage per day (YYYY-MM-DD → KB), the last 7 days. */
@@ -109,7 +124,13 @@ export class AccountState {
       this.order(102, 2, 0, '2026-11-25T08:00:00Z'),
       this.order(103, 1, 3, '2026-10-02T16:30:00Z'),
     );
-    this.ipideaOrders.flow?.push({ order_id: '2205211052185894', money: '0.01', pay_status: 1, description: 'HTTP traffic 30000M', created_at: '1653101538' });
+    this.ipideaOrders.flow?.push({
+      order_id: '2205211052185894',
+      money: '0.01',
+      pay_status: 1,
+      description: 'HTTP traffic 30000M',
+      created_at: '1653101538',
+    });
   }
 
   newId(): number {
