@@ -66,6 +66,8 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
       'Break an upstream while a loop runs, and watch the log eject it (modes: refuse, silent, auth-407, reset-before-headers, ok):',
     );
     output.out(`  curl -X POST ${sim.provider.url}/sim/upstreams/1/refuse      # list them: curl ${sim.provider.url}/sim/upstreams`);
+    output.out('The simulated provider serves the account API too (proxy accounts, allowlist, usage, orders, …):');
+    output.out(`  swivel accounts list --api-base ${sim.apiBase} --app-key ${sim.appKey}      # also: usage, orders list, geo countries`);
     if (once) {
       await app.stop();
       return EXIT.OK;
