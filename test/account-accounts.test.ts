@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { applyChange } from '../src/cli/account/accounts.js';
+import { createPlatformClient } from '../src/provider/account/platform.js';
+import { profileByName } from '../src/provider/profiles/index.js';
 import { APP_KEY, keyless, on, run, startAccountSim } from './helpers/account.js';
 
 describe('swivel accounts', () => {
@@ -103,6 +106,16 @@ describe('swivel accounts', () => {
     }
   });
 
+  it('an unreachable provider is exit 3 with the key redacted from the URL', async () => {
+    const sim = await startAccountSim();
+    const base = sim.apiBase;
+    await sim.close();
+    const r = await run(['accounts', 'list', '--api-base', base, '--app-key', APP_KEY, '--api-timeout', '2s']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`swivel: Cannot reach the provider API at ${base}/whitelist-account/list?app_key=***: ECONNREFUSED.\n`);
+    keyless(r);
+  });
+
   it('takes the key and base from SWIVEL_* env; a missing key is one line, exit 2', async () => {
     const sim = await startAccountSim();
     const r = await run(['accounts', 'list'], { env: { SWIVEL_API_BASE: sim.apiBase, SWIVEL_APP_KEY: APP_KEY } });
@@ -113,5 +126,22 @@ describe('swivel accounts', () => {
     expect(nobase).toMatchObject({ code: 2, stderr: 'swivel: The gateway provider documents no base URL; pass --api-base\n' });
     const ipidea = await run(['accounts', 'list', '--provider', 'ipidea', '--api-base', sim.url, '--app-key', APP_KEY]);
     expect(ipidea).toMatchObject({ code: 2, stderr: 'swivel: The ipidea provider does not serve `accounts` commands.\n' });
+  });
+});
+
+describe('accounts set on a brand without proxy-account/change', () => {
+  it('uses change-password, change-remark and change-limit, and refuses what they cannot set before any call', async () => {
+    const sim = await startAccountSim();
+    const profile = { ...profileByName('gateway'), accountChange: 'single-field' as const };
+    const api = createPlatformClient({ profile, apiBase: sim.apiBase, credential: APP_KEY, timeoutMs: 5_000 });
+    await applyChange(api, 'single-field', { account: 'scraper1', password: 'NewPass99', remark: 'r2', limit: 7 });
+    expect(sim.account.calls.map((c) => [c.path, c.fields])).toEqual([
+      ['/gateway/whitelist-account/change-password', { account: 'scraper1', password: 'NewPass99' }],
+      ['/gateway/whitelist-account/change-remark', { account: 'scraper1', remark: 'r2' }],
+      ['/gateway/whitelist-account/change-limit', { account: 'scraper1', limit: 7 }],
+    ]);
+    expect(sim.account.state.accounts[0]).toMatchObject({ password: 'NewPass99', remark: 'r2', limit_flow: 7 });
+    await expect(applyChange(api, 'single-field', { account: 'scraper1', udp: 1 })).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(sim.account.calls).toHaveLength(3);
   });
 });

@@ -1,6 +1,7 @@
 /** `swivel accounts …`: proxy sub-accounts (`whitelist-account/*`, `proxy-account/change`). */
 import type { Argv } from 'yargs';
 import { SwivelError } from '../../errors.js';
+import type { PlatformApi } from '../../provider/account/platform.js';
 import type { ProxyAccount } from '../../provider/account/types.js';
 import { optionalString, strings, type Act, type Noun } from './command.js';
 import { withAccountOptions, withYes } from './context.js';
@@ -119,10 +120,31 @@ export const accountsNoun: Noun = {
               'Nothing to change: pass --password, --remark, --limit-gb, --daily-limit-gb, --status or --udp',
             );
           }
-          await ctx.platform('accounts').accountsChange(change);
+          await applyChange(ctx.platform('accounts'), ctx.profile.accountChange, change);
           ctx.done(`changed ${fields.join(', ')} of ${change.account}`, { account: change.account, changed: fields });
         }),
       )
       .demandCommand(1, 'Name a verb: list, add, delete, enable, disable or set');
   },
 };
+
+type Change = Parameters<PlatformApi['accountsChange']>[0];
+
+/**
+ * One `proxy-account/change` call, or for brands without it the single-field endpoints, which
+ * cannot set the daily limit, status or UDP (refused before any call).
+ */
+export async function applyChange(api: PlatformApi, mode: 'combined' | 'single-field', change: Change): Promise<void> {
+  if (mode === 'combined') {
+    await api.accountsChange(change);
+    return;
+  }
+  const { account, password, remark, limit } = change;
+  const unsupported = (['daily_limit', 'status', 'udp'] as const).filter((k) => change[k] !== undefined);
+  if (unsupported.length > 0) {
+    throw new SwivelError('config_invalid', `This provider changes accounts one field at a time and cannot set ${unsupported.join(', ')}`);
+  }
+  if (password !== undefined) await api.accountsChangePassword({ account, password });
+  if (remark !== undefined) await api.accountsChangeRemark({ account, remark });
+  if (limit !== undefined) await api.accountsChangeLimit({ account, limit });
+}

@@ -42,6 +42,11 @@ export interface ProviderProfile {
   readonly families: readonly Family[];
   /** False where the brand has no price check (`order/check`): buying then shows a summary only. */
   readonly priceCheck: boolean;
+  /**
+   * How a proxy account is changed: `combined` is `proxy-account/change` (002); `single-field` uses
+   * `whitelist-account/change-password`, `change-remark` and `change-limit`, for brands without it.
+   */
+  readonly accountChange: 'combined' | 'single-field';
 }
 
 /** Account API failures the provider explains are the user's to fix (exit 2); see exit-codes.ts. */
@@ -58,6 +63,7 @@ function platform(name: string, prefix: string, baseUrl?: string, priceCheck = t
     credentialField: 'app_key',
     families: PLATFORM_FAMILIES,
     priceCheck,
+    accountChange: 'combined',
   });
 }
 
@@ -83,6 +89,7 @@ export const PROFILES: Readonly<Record<string, ProviderProfile>> = Object.freeze
     credentialField: IPIDEA_DEFAULT_CREDENTIAL_FIELD,
     families: Object.freeze(['orders', 'static'] as Family[]),
     priceCheck: false,
+    accountChange: 'combined',
   } satisfies ProviderProfile),
 });
 
