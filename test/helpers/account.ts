@@ -41,6 +41,7 @@ export async function run(args: string[], opts: RunOptions = {}): Promise<RunRes
     out: (line) => (stdout += `${line}\n`),
     err: (line) => (stderr += `${line}\n`),
     isTTY: opts.tty === true,
+    canAsk: opts.tty === true,
     ask: (q) => {
       questions.push(q);
       return Promise.resolve(opts.answer ?? 'n');

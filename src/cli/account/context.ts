@@ -21,9 +21,11 @@ import { renderTable, type Column } from './format.js';
 export interface AccountIo {
   out(line: string): void;
   err(line: string): void;
-  /** stdout is a terminal: aligned table with colour and charts, and questions may be asked. */
+  /** stdout is a terminal: aligned table with colour and charts. */
   readonly isTTY: boolean;
-  /** Ask a yes/no question on the terminal; only called when isTTY. */
+  /** stdin and stderr are a terminal: a confirmation may be asked. */
+  readonly canAsk: boolean;
+  /** Ask a yes/no question on the terminal; only called when canAsk. */
   ask(question: string): Promise<string>;
 }
 
@@ -31,7 +33,10 @@ export const processIo: AccountIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   get isTTY() {
-    return process.stdout.isTTY === true && process.stdin.isTTY === true;
+    return process.stdout.isTTY === true;
+  },
+  get canAsk() {
+    return process.stdin.isTTY === true && process.stderr.isTTY === true;
   },
   async ask(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -171,7 +176,7 @@ export class AccountContext {
    */
   async confirm(question: string): Promise<void> {
     if (this.args.yes === true) return;
-    if (!this.io.isTTY) {
+    if (!this.io.canAsk) {
       throw new SwivelError(
         'config_invalid',
         `${question.replace(/\?$/, '')}: pass --yes to confirm (no terminal to ask on). Nothing was done.`,
