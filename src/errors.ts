@@ -52,6 +52,8 @@ export const ERRORS = {
   provider_auth: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
   provider_unverified: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: true },
   provider_error: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  // The account API refused a request with its own message: the user must change something (exit 2).
+  provider_refused: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 2, fatalAtStart: false },
   provider_http: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   provider_timeout: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   provider_unreachable: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },

@@ -72,6 +72,8 @@ export async function demoCommand(flags: RawFlags, once: boolean, output: Output
     if (app.admin !== undefined) {
       output.out(`Admin: status page ${app.admin.url}/  ·  metrics ${app.admin.url}/metrics  ·  swivel status --admin ${app.admin.url}`);
     }
+    output.out('The simulated provider serves the account API too (proxy accounts, allowlist, usage, orders, …):');
+    output.out(`  swivel accounts list --api-base ${sim.apiBase} --app-key ${sim.appKey}      # also: usage, orders list, geo countries`);
     if (once) {
       await app.stop();
       return EXIT.OK;

@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RENAMED } from '../config/options.js';
+import { registerAccountCommands } from './account/index.js';
 import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
 import { extractCommand } from './extract.js';
@@ -107,6 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${lines.join('\n')}\n`);
       throw new UsageFailure(msg);
     });
+  registerAccountCommands(cli, (code) => (exitCode = code));
   // yargs keeps the registered commands on its internal usage instance (the typings omit it); read
   // them before parsing, since inside a command's context the list is that command's own.
   const internal = cli as unknown as { getInternalMethods(): { getUsageInstance(): { getCommands(): [string, ...unknown[]][] } } };

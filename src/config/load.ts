@@ -184,3 +184,13 @@ export function requireSource(config: SwivelConfig): void {
 }
 
 export { isLoopbackHost, securityWarnings } from './warnings.js';
+
+/**
+ * One option resolved the usual way (flag ← env ← default) and validated; undefined when unset.
+ * For commands that need a few catalogue options rather than a whole SwivelConfig (the account
+ * commands).
+ */
+export function loadOption(name: OptionName, flags: RawFlags, env: Env = process.env): unknown {
+  const raw = rawValue(name, flags, env);
+  return raw === undefined ? undefined : parseValue(name, raw);
+}

@@ -33,9 +33,15 @@ export const OPTIONS = {
   provider: {
     kind: 'string',
     group: 'Provider',
-    describe: 'Brand preset for --api-base where the brand documents its base: proxy4free, proxylite',
+    describe:
+      'Brand preset for --api-base where the brand documents its base: proxy4free, proxylite; account commands also know gateway, openapi, pub, ipidea',
   },
   'app-key': { kind: 'secret', group: 'Provider', describe: 'Provider app_key (never logged). Prefer the env SWIVEL_APP_KEY' },
+  'credential-field': {
+    kind: 'string',
+    group: 'Provider',
+    describe: "Name of the credential parameter of the account API (default: the provider profile's, app_key; IPIDEA: appkey)",
+  },
   'proxies-file': {
     kind: 'string',
     group: 'Provider',

@@ -1,17 +1,24 @@
 /**
  * Brands of the white-label provider platform whose public docs state the API base (host plus path
  * prefix). `--provider proxy4free` is then shorthand for `--api-base https://api.proxy4free.com/cgi`.
+ * Derived from the provider profiles (profiles/index.ts): every brand that serves extraction and
+ * documents its base.
  *
  * BestProxy (prefix `/gateway`) is deliberately absent: its OpenAPI document leaves "Base URLs"
  * blank, so its users pass `--api-base` themselves. The `/openapi` and `/pub` brands are absent for
  * the same reason.
  */
 import { SwivelError } from '../errors.js';
+import { PROFILES, documentedBase } from './profiles/index.js';
 
-export const PROVIDER_PRESETS: Readonly<Record<string, string>> = Object.freeze({
-  proxy4free: 'https://api.proxy4free.com/cgi',
-  proxylite: 'https://api.proxylite.com/end-point',
-});
+export const PROVIDER_PRESETS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    Object.values(PROFILES).flatMap((p) => {
+      const base = documentedBase(p);
+      return p.families.includes('extract') && base !== undefined ? [[p.name, base]] : [];
+    }),
+  ),
+);
 
 /**
  * The API base to use: `apiBase` when given, else the preset of `provider`, else undefined (the

@@ -13,6 +13,7 @@ export type { EchoTarget, EchoTargetOptions, EchoReply } from './target.js';
 export { startUpstreamProxy } from './upstream.js';
 export type { SimUpstream, UpstreamAuth, UpstreamMode, UpstreamModeOptions, UpstreamOptions } from './upstream.js';
 export { startProviderSim } from './provider.js';
+export type { AccountBehavior, AccountCall, AccountSim } from './account/router.js';
 export type { ExtractCall, ProviderBehavior, ProviderBehaviorOptions, ProviderSim, ProviderSimOptions } from './provider.js';
 
 export interface SimulationOptions {

@@ -4,6 +4,7 @@
  * and listing the simulated upstreams. Behaviours break it on purpose for tests of swivel's provider client.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAccountSim, type AccountSim } from './account/router.js';
 import { handleControl } from './control.js';
 import { closeHttpServer, sendJson, startHttpServer, type HttpServerOptions } from './http-server.js';
 import { PendingTimers } from './timers.js';
@@ -55,6 +56,8 @@ export interface ProviderSim {
   readonly callCount: number;
   resetCalls(): void;
   readonly behavior: ProviderBehavior;
+  /** The account API (proxy accounts, allowlist, orders, …, and IPIDEA's `/api/open/*`) on the same server. */
+  readonly account: AccountSim;
   setBehavior(behavior: ProviderBehavior, opts?: ProviderBehaviorOptions): void;
   /** Closes the listener and every connection. Never rejects. */
   close(): Promise<void>;
@@ -75,10 +78,13 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
   const timers = new PendingTimers();
   // Rotation cursor per filter, so successive extractions of the same geo walk through all matches.
   const cursors = new Map<string, number>();
+  const account = createAccountSim({ appKey: opts.appKey, prefix });
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    req.resume();
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    // The account API reads request bodies, so it is asked before the body is discarded.
+    if (account.handle(req, res, url)) return;
+    req.resume();
     if (handleControl(req, res, url.pathname, opts.upstreams)) return;
     if (url.pathname !== extractPath) {
       sendJson(res, 404, { code: 404, msg: 'not found' });
@@ -170,6 +176,7 @@ export async function startProviderSim(opts: ProviderSimOptions): Promise<Provid
     get behavior() {
       return behavior;
     },
+    account,
     setBehavior(next, behaviorOpts = {}) {
       behavior = next;
       slowMs = behaviorOpts.delayMs ?? DEFAULT_SLOW_MS;
