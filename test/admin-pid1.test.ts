@@ -4,37 +4,18 @@
  * that PID 1 has no handler for, so this proves SIGTERM drains, and a second SIGTERM during the
  * drain ends it at once.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { adminGet, freePort } from './helpers/admin.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  let current = false;
-  try {
-    current = statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src'));
-  } catch {
-    current = false;
-  }
-  if (!current) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
-  }
-}, 60_000);
+// dist/ is built once for the whole run by test/global-setup.ts.
 
 const children = new Set<ChildProcess>();
 afterEach(() => {

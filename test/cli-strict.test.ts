@@ -3,37 +3,17 @@
  * command exits 2 with one line naming it (and the closest known name) and one hint line, and
  * never starts a proxy.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closest, editDistance } from '../src/cli/strict.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  let current = false;
-  try {
-    current = statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src'));
-  } catch {
-    current = false;
-  }
-  if (!current) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
-  }
-}, 60_000);
+// dist/ is built once for the whole run by test/global-setup.ts.
 
 function run(args: string[]): { status: number | null; stderr: string; stdout: string } {
   const env: NodeJS.ProcessEnv = {};

@@ -5,40 +5,18 @@
  * shortage is logged as local (overloaded), and new tunnels work again once descriptors come back.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectGetIp } from './helpers/http-client.js';
 import { startSim, stopAll } from './helpers/swivel.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  let current = false;
-  try {
-    current = statSync(CLI).mtimeMs >= newestMtime(join(ROOT, 'src'));
-  } catch {
-    current = false;
-  }
-  if (!current) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    });
-  }
-}, 60_000);
+// dist/ is built once for the whole run by test/global-setup.ts.
 
 let child: ChildProcess | undefined;
 const sockets = new Set<net.Socket>();
