@@ -120,25 +120,28 @@ describe('fd exhaustion', () => {
     const burst = await Promise.all(Array.from({ length: 60 }, () => openTunnel(port, sim.target.port)));
     const statuses = burst.map((b) => b.status);
     // Some got through while fds lasted; the rest were refused somehow (503 overloaded, or closed at accept).
-    expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
-    expect(statuses.filter((s) => s !== 200).length).toBeGreaterThan(0);
-    expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
-    for (const b of burst.filter((x) => x.status === 503)) expect(b.status).toBe(503);
+    const seen = `statuses ${statuses.join(',')}\nstderr: ${stderr.slice(-2000)}`;
+    expect(statuses.filter((s) => s === 200).length, seen).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 200).length, seen).toBeGreaterThan(0);
+    expect(
+      statuses.every((s) => s === 200 || s === 503 || s === 0),
+      seen,
+    ).toBe(true);
 
     // The established tunnel still passes data; swivel is alive.
     expect(await getOver(established.socket)).toBe(200);
     expect(proc.exitCode).toBeNull();
 
     for (const b of burst) b.socket.destroy();
-    // Within a second of fds coming back, new tunnels work again.
+    // Within a second of fds coming back, new tunnels work again (slack for a loaded CI machine).
     let recovered = false;
-    const deadline = Date.now() + 1500;
+    const deadline = Date.now() + 3000;
     while (!recovered && Date.now() < deadline) {
       const r = await connectGetIp({ proxyPort: port, host: '127.0.0.1', port: sim.target.port, timeoutMs: 1000 }).catch(() => undefined);
       recovered = r?.status === 200;
       if (!recovered) await new Promise((res) => setTimeout(res, 50));
     }
-    expect(recovered).toBe(true);
+    expect(recovered, stderr.slice(-2000)).toBe(true);
     expect(stderr).not.toContain('endpoint ejected');
     expect(stderr).toMatch(/out of local file descriptors/);
     expect(stderr).not.toMatch(/upstream_connect_failed/);
