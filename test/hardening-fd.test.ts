@@ -119,9 +119,9 @@ describe('fd exhaustion', () => {
 
     const burst = await Promise.all(Array.from({ length: 60 }, () => openTunnel(port, sim.target.port)));
     const statuses = burst.map((b) => b.status);
-    // Some got through while fds lasted; the rest were refused somehow (503 overloaded, or closed at accept).
     const seen = `statuses ${statuses.join(',')}\nstderr: ${stderr.slice(-2000)}`;
-    expect(statuses.filter((s) => s === 200).length, seen).toBeGreaterThan(0);
+    // How many get through depends on arrival order (accepted clients hold fds too); what matters
+    // is that the shortage was hit and answered as local, never as an endpoint's fault.
     expect(statuses.filter((s) => s !== 200).length, seen).toBeGreaterThan(0);
     expect(
       statuses.every((s) => s === 200 || s === 503 || s === 0),
@@ -142,6 +142,8 @@ describe('fd exhaustion', () => {
       if (!recovered) await new Promise((res) => setTimeout(res, 50));
     }
     expect(recovered, stderr.slice(-2000)).toBe(true);
+    // The log is written asynchronously; give it a bounded moment to arrive.
+    for (let i = 0; i < 100 && !/out of local file descriptors/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
     expect(stderr).not.toContain('endpoint ejected');
     expect(stderr).toMatch(/out of local file descriptors/);
     expect(stderr).not.toMatch(/upstream_connect_failed/);
