@@ -97,11 +97,14 @@ describe('fd exhaustion', () => {
 
     const burst = await Promise.all(Array.from({ length: 60 }, () => openTunnel(port, sim.target.port)));
     const statuses = burst.map((b) => b.status);
-    // The limit was hit: some were refused (503 overloaded, or closed at accept). How many got
-    // through first depends on scheduling on a loaded machine, so that count is not asserted.
-    expect(statuses.filter((s) => s !== 200).length).toBeGreaterThan(0);
-    expect(statuses.every((s) => s === 200 || s === 503 || s === 0)).toBe(true);
-    for (const b of burst.filter((x) => x.status === 503)) expect(b.status).toBe(503);
+    const seen = `statuses ${statuses.join(',')}\nstderr: ${stderr.slice(-2000)}`;
+    // How many get through depends on arrival order (accepted clients hold fds too); what matters
+    // is that the shortage was hit and answered as local, never as an endpoint's fault.
+    expect(statuses.filter((s) => s !== 200).length, seen).toBeGreaterThan(0);
+    expect(
+      statuses.every((s) => s === 200 || s === 503 || s === 0),
+      seen,
+    ).toBe(true);
 
     // The established tunnel still passes data; swivel is alive.
     expect(await getOver(established.socket)).toBe(200);
@@ -116,7 +119,9 @@ describe('fd exhaustion', () => {
       recovered = r?.status === 200;
       if (!recovered) await new Promise((res) => setTimeout(res, 50));
     }
-    expect(recovered).toBe(true);
+    expect(recovered, stderr.slice(-2000)).toBe(true);
+    // The log is written asynchronously; give it a bounded moment to arrive.
+    for (let i = 0; i < 100 && !/out of local file descriptors/.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
     expect(stderr).not.toContain('endpoint ejected');
     expect(stderr).toMatch(/out of local file descriptors/);
     expect(stderr).not.toMatch(/upstream_connect_failed/);
