@@ -315,38 +315,3 @@ describe('ProviderClient.extract', () => {
     expect(() => new ProviderClient({ apiBase: 'http://x/gateway', appKey: ' ' })).toThrow(SwivelError);
   });
 });
-
-describe('ProviderClient.getJson', () => {
-  it('GETs a path with app_key in the query and returns data', async () => {
-    const { base, received } = await startServer(json(200, { code: 200, data: { list: [{ City: 'Los Angeles' }] } }));
-    const data = await client(base).getJson('/ip/dcl4', { username: 'u1', page: 2, missing: undefined });
-    expect(data).toEqual({ list: [{ City: 'Los Angeles' }] });
-    expect(received[0]?.path).toBe('/gateway/ip/dcl4');
-    expect(Object.fromEntries(received[0]?.query ?? [])).toEqual({ app_key: APP_KEY, username: 'u1', page: '2' });
-  });
-
-  it('POSTs a form with app_key in the body and accepts code 0', async () => {
-    const { base, received } = await startServer(json(200, { code: 0, msg: 'success', data: null }));
-    const data = await client(base).getJson('whitelist-account/add', { accounts: 'user01:pass,user02:pass', product_type: 9 }, 'POST');
-    expect(data).toBeNull();
-    const [req] = received;
-    expect(req?.method).toBe('POST');
-    expect(req?.path).toBe('/gateway/whitelist-account/add');
-    expect([...(req?.query.keys() ?? [])]).toEqual([]);
-    expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(req?.body))).toEqual({
-      app_key: APP_KEY,
-      accounts: 'user01:pass,user02:pass',
-      product_type: '9',
-    });
-  });
-
-  it('maps failures the same way as extract', async () => {
-    const auth = await startServer(json(200, { code: 3, msg: 'x' }));
-    await rejection(client(auth.base).getJson('ip/dcl4', {}), 'provider_auth');
-    const text = await startServer((_req, res) => res.end('not json'));
-    await rejection(client(text.base).getJson('ip/dcl4', {}, 'POST'), 'provider_malformed');
-    const http = await startServer(json(503, { error: 'busy' }));
-    await rejection(client(http.base).getJson('ip/dcl4', {}), 'provider_http');
-  });
-});

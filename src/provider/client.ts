@@ -1,7 +1,8 @@
 /**
- * Client of the provider's OpenAPI (`{api-base}/ip/v3` and friends). The app_key travels as a query
- * parameter (GET) or form field (POST), as the provider documents; it never appears in our errors
- * or logs: URLs go through redactUrl and every error leaving this class is scrubbed once more.
+ * The extraction source: `GET {api-base}/ip/v3` through the shared transport, parsed into
+ * endpoints. Every other endpoint of the provider's API goes through the typed account clients
+ * (account/). The app_key travels as a query parameter; it never appears in our errors or logs:
+ * URLs go through redactUrl and every error leaving this class is scrubbed once more.
  */
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
@@ -78,31 +79,6 @@ export class ProviderClient implements EndpointSource {
       // Malformed entries are warned about once per extraction by the refresher, which knows the sub-pool.
       this.#log.debug(fields, 'extraction done');
       return result;
-    } catch (err) {
-      throw this.#scrub(err);
-    }
-  }
-
-  /**
-   * Call any documented endpoint and return the envelope's `data`. `path` is relative to the API
-   * base (`ip/dcl4`, `/whitelist-account/list`). POST sends a form body with app_key in it.
-   */
-  async getJson(path: string, params: QueryParams, method: 'GET' | 'POST' = 'GET', signal?: AbortSignal): Promise<unknown> {
-    try {
-      let url: string;
-      let response: RawResponse;
-      if (method === 'GET') {
-        url = this.#url(path, params);
-        response = await send(url, this.#sendOptions('GET', signal));
-      } else {
-        url = this.#url(path, undefined);
-        const options = this.#sendOptions('POST', signal);
-        options.headers = { 'content-type': 'application/x-www-form-urlencoded' };
-        options.body = this.#form(params).toString();
-        response = await send(url, options);
-      }
-      if (!isOk(response.status)) throw httpError(response, url);
-      return checkEnvelope(parseJsonBody(response, url));
     } catch (err) {
       throw this.#scrub(err);
     }
@@ -225,15 +201,4 @@ function httpError(response: RawResponse, url: string): SwivelError {
     details.retryAfter = response.retryAfter;
   }
   return new SwivelError('provider_http', `The provider API answered HTTP ${response.status} for ${safeUrl}.`, { details });
-}
-
-function parseJsonBody(response: RawResponse, url: string): unknown {
-  try {
-    return JSON.parse(response.text) as unknown;
-  } catch (err) {
-    throw new SwivelError('provider_malformed', `The provider answer from ${redactUrl(url)} is not valid JSON.`, {
-      cause: err,
-      details: { url: redactUrl(url), contentType: response.contentType ?? null, bytes: response.text.length },
-    });
-  }
 }
