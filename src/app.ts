@@ -96,6 +96,7 @@ export class SwivelApp {
   readonly refresher: Refresher;
   readonly health: PassiveHealth;
   readonly prober: Prober;
+  private readonly dialer: Dialer;
   readonly http: HttpProxyListener;
   readonly socks: SocksProxyListener | undefined;
   readonly sessionPorts: SessionPorts | undefined;
@@ -187,14 +188,14 @@ export class SwivelApp {
     const metrics = this.metrics;
     if (metrics !== undefined) this.refresher.events.on((e) => metrics.observeExtraction(e));
     const onOutcome = outcomeHook(metrics, config.admin.accessLog ? accessLogger(logger) : undefined);
-    const dialer = new Dialer({
+    const dialer = (this.dialer = new Dialer({
       pool: this.pool,
       health: this.health,
       retries: up.retries,
       strictSessions: config.pool.strictSessions,
       logger,
       onAttempt: metrics === undefined ? undefined : (ms, ok) => metrics.observeAttempt(ms, ok),
-    });
+    }));
     const { host, port, socksPort, auth, authChallenge } = config.listen;
     const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
     const policy: AuthPolicy = {
@@ -276,6 +277,8 @@ export class SwivelApp {
       source: this.source.name,
       startedAt: this.startedAt,
       draining: this.draining,
+      dropped: Object.fromEntries(this.listeners().map((l) => [l.kind, l.droppedConnections])),
+      overloaded: this.dialer.overload.total,
     });
   }
 

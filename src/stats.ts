@@ -53,6 +53,8 @@ export interface SwivelStats {
     wasted: number;
   };
   health: { ejected: number; readmitted: number; probes: number; probesOk: number; probesFailed: number };
+  /** Client connections closed at accept past --max-connections, per listener; local fd/buffer shortages seen. */
+  connections: { dropped: Record<string, number>; overloaded: number };
 }
 
 export interface StatsParts {
@@ -62,9 +64,13 @@ export interface StatsParts {
   source: string;
   startedAt: number;
   draining: boolean;
+  /** Per listener kind: connections dropped past --max-connections. */
+  dropped?: Record<string, number>;
+  /** Local resource shortages (EMFILE/ENFILE/...) met on accept or dial. */
+  overloaded?: number;
 }
 
-export function collectStats({ pool, refresher, prober, source, startedAt, draining }: StatsParts): SwivelStats {
+export function collectStats({ pool, refresher, prober, source, startedAt, draining, dropped, overloaded }: StatsParts): SwivelStats {
   const now = pool.now;
   const perPool = pool.sessionsPerPool();
   const pools: SubPoolStats[] = [];
@@ -120,6 +126,7 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
       expired: c.expired,
       wasted: c.wasted,
     },
+    connections: { dropped: dropped ?? {}, overloaded: overloaded ?? 0 },
     health: {
       ejected: c.ejected,
       readmitted: c.readmitted,

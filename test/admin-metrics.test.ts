@@ -3,6 +3,7 @@
  * the exact amounts a scripted run causes, and label cardinality bounded under many sessions
  * and sub-pools.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { adminGet } from './helpers/admin.js';
@@ -30,6 +31,22 @@ describe('prometheus text parser (test helper)', () => {
     expect(Number.isNaN(m.named('g')[0]!.value)).toBe(true);
     expect(() => parseExposition('bad{x=1} 2\n')).toThrow();
     expect(() => parseExposition('ok_metric notanumber\n')).toThrow();
+  });
+});
+
+describe('/metrics connection counters', () => {
+  it('count connections dropped past --max-connections per listener, and no local shortage', async () => {
+    const h = await startSwivel({ admin: true, flags: { 'max-connections': 2 } });
+    const adminPort = h.app.admin!.port;
+    const held = await Promise.all([openSocket(h.port), openSocket(h.port)]);
+    // The third is closed at accept: wait for that close, then scrape.
+    const third = await openSocket(h.port);
+    await new Promise<void>((resolve) => third.once('close', () => resolve()));
+    const m = await scrape(adminPort);
+    expect(m.value('swivel_connections_dropped_total', { listener: 'http' })).toBe(1);
+    expect(m.value('swivel_overloaded_total')).toBe(0);
+    expect(h.app.stats().connections.dropped).toEqual({ http: 1 });
+    for (const s of held) s.destroy();
   });
 });
 
@@ -125,3 +142,10 @@ describe('/metrics counters', () => {
     expect(swivelSeries).toBeLessThan(600);
   }, 60_000);
 });
+
+function openSocket(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.on('error', reject);
+  });
+}

@@ -118,6 +118,22 @@ export class SwivelMetrics {
         for (const [code, n] of Object.entries(s.extraction.failed)) this.inc({ outcome: code }, n);
       },
     });
+    new Counter({
+      name: 'swivel_connections_dropped_total',
+      help: 'Client connections closed at accept because the listener was at --max-connections',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        const s = stats();
+        this.reset();
+        for (const [listener, n] of Object.entries(s.connections.dropped)) this.inc({ listener }, n);
+      },
+    });
+    mirror(
+      'swivel_overloaded_total',
+      'Local resource shortages (EMFILE, ENFILE, ENOBUFS, ENOMEM) met on accept or dial; never blamed on an endpoint',
+      (s) => s.connections.overloaded,
+    );
     mirror('swivel_endpoints_extracted_total', 'New endpoints received from extractions', (s) => s.extraction.extracted);
     mirror('swivel_endpoints_renewed_total', 'Endpoints the provider handed out again', (s) => s.extraction.renewed);
     mirror('swivel_endpoints_expired_total', 'Endpoints retired at expiry or with their sub-pool', (s) => s.extraction.expired);

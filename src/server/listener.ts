@@ -14,4 +14,6 @@ export interface Listener {
    * every connection. Safe to call twice and before listen().
    */
   drain(drainMs: number): Promise<void>;
+  /** Connections closed at accept because the listener was at --max-connections. */
+  readonly droppedConnections: number;
 }

@@ -28,10 +28,15 @@ export interface Exposition {
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 
+/**
+ * Sample values are read as Prometheus does (Go's strconv.ParseFloat): `NaN` and `Inf` in any
+ * case. prom-client prints an empty event-loop histogram's mean as `Nan`.
+ */
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  const lower = text.toLowerCase();
+  if (lower === '+inf' || lower === 'inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
+  if (lower === 'nan') return NaN;
   const n = Number(text);
   if (text === '' || Number.isNaN(n)) throw new Error(`bad sample value in: ${line}`);
   return n;
