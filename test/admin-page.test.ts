@@ -3,44 +3,28 @@
  * browser download). It must render the pool table with one row per endpoint, log no console
  * errors, and turn a broken endpoint's row red. The screenshot is kept in test-artifacts/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminGet } from './helpers/admin.js';
+import { launchChromium, type LaunchedChromium } from './helpers/chromium.js';
 import { proxyGet } from './helpers/http-client.js';
 import { startSwivel, stopAll } from './helpers/swivel.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
+let chromium: LaunchedChromium | undefined;
 let browser: Browser;
-let profile: string;
 
 beforeAll(async () => {
-  profile = mkdtempSync(join(tmpdir(), 'swivel-chromium-'));
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-    ],
-  });
+  chromium = await launchChromium();
+  browser = chromium.browser;
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
 });
 
 afterEach(stopAll);

@@ -1,17 +1,7 @@
 /** Admin-port helpers: a free port to pass as --admin-port (0 means off there), and GETs. */
 import http from 'node:http';
-import net from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './socks-client.js';
 
 export interface AdminReply {
   status: number;
