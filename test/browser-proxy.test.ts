@@ -6,11 +6,10 @@
  * same IP across them is swivel's stickiness, not keep-alive.
  */
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import type { Browser } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium } from './helpers/chromium.js';
-import { freePort } from './helpers/socks-client.js';
+import { freeRange } from './helpers/ports.js';
 import { startSwivel, stopAll } from './helpers/swivel.js';
 
 const GERMAN = ['127.0.0.11', '127.0.0.14', '127.0.0.17'];
@@ -46,27 +45,6 @@ async function visitIp(browser: Browser, url: string, credentials?: { username: 
   }
 }
 
-/** A run of `n` consecutive free ports. */
-async function freeRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const first = await freePort();
-    const servers: net.Server[] = [];
-    let ok = true;
-    for (let p = first; p < first + n && ok; p++) {
-      const s = net.createServer();
-      ok = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.listen(p, '127.0.0.1', () => resolve(true));
-      });
-      if (ok) servers.push(s);
-    }
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    if (ok) return first;
-  }
-  throw new Error('no free port range');
-}
-
-// Without the browser binary there is nothing to drive; .ci/run installs it, so CI always runs these.
 // Skipped only on a developer machine without chromium; under CI (which installs it) a missing
 // browser fails the run instead of silently dropping the browser tests.
 describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('Chromium through swivel', () => {

@@ -5,31 +5,11 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ipOf, proxyGet } from './helpers/http-client.js';
-import { freePort, ipViaSocks } from './helpers/socks-client.js';
+import { freeRange } from './helpers/ports.js';
+import { ipViaSocks } from './helpers/socks-client.js';
 import { createSwivel, startSwivel, stopAll } from './helpers/swivel.js';
 
 afterEach(stopAll);
-
-/** A run of `n` consecutive free ports (checked by binding them; retried a few times). */
-async function freeRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const first = await freePort();
-    if (first + n > 65535) continue;
-    const held: net.Server[] = [];
-    let ok = true;
-    for (let p = first; p < first + n && ok; p++) {
-      const s = net.createServer();
-      ok = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.listen(p, '127.0.0.1', () => resolve(true));
-      });
-      if (ok) held.push(s);
-    }
-    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-    if (ok) return first;
-  }
-  throw new Error('no free port range');
-}
 
 describe('session ports', () => {
   it('gives each port one IP, the same over HTTP and SOCKS5, distinct across the range', async () => {
