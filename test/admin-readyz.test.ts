@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SwivelApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
 import { loadConfig, securityWarnings } from '../src/config/load.js';
-import { adminGet, freePort } from './helpers/admin.js';
+import { adminGet } from './helpers/admin.js';
 import { connectGetIp, proxyGet } from './helpers/http-client.js';
 import { parseExposition } from './helpers/prom-parse.js';
 import { ipViaSocks, socksConnect } from './helpers/socks-client.js';
@@ -180,7 +180,8 @@ describe('SOCKS5 outcomes', () => {
   it('log an access line and count in swivel_requests_total, failures with their code', async () => {
     const h = await startSwivel({
       admin: true,
-      flags: { 'access-log': true, 'socks-port': await freePort(), retries: 0 },
+      socks: true,
+      flags: { 'access-log': true, retries: 0 },
     });
     const adminPort = h.app.admin!.port;
     const target = new URL(h.sim.target.url);

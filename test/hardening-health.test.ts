@@ -45,8 +45,8 @@ describe('the target’s faults are not the endpoint’s', () => {
   });
 
   it('SOCKS5 upstreams answering 0x04 for an unresolvable host eject nothing; the client gets 0x04', async () => {
-    const socksPort = await freePort();
-    const h = await startSwivel({ sim: { upstreamProtocol: 'socks5' }, flags: { 'socks-port': socksPort, 'upstream-protocol': 'socks5' } });
+    const h = await startSwivel({ socks: true, sim: { upstreamProtocol: 'socks5' }, flags: { 'upstream-protocol': 'socks5' } });
+    const socksPort = h.app.socks!.port;
     for (let i = 0; i < 30; i++) expect(await socksReply(socksPort, 'nohost.invalid', 443)).toBe(0x04);
     expect(ejections(h)).toBe(0);
     expect(failures(h)).toBe(0);
@@ -55,8 +55,8 @@ describe('the target’s faults are not the endpoint’s', () => {
 
 describe('SOCKS target edges', () => {
   it('answers port 0 with REP 0x02 without contacting an endpoint', async () => {
-    const socksPort = await freePort();
-    const h = await startSwivel({ flags: { 'socks-port': socksPort } });
+    const h = await startSwivel({ socks: true });
+    const socksPort = h.app.socks!.port;
     expect(await socksReply(socksPort, '127.0.0.1', 0)).toBe(0x02);
     expect(await socksReply(socksPort, 'example.test', 0)).toBe(0x02);
     expect(h.sim.upstreams.reduce((n, u) => n + u.connects, 0)).toBe(0);
@@ -83,8 +83,8 @@ describe('a client that leaves cancels its dial', () => {
   });
 
   it('does the same for a SOCKS client', async () => {
-    const socksPort = await freePort();
-    const h = await startSwivel({ flags: { 'socks-port': socksPort, 'response-timeout': '10s' } });
+    const h = await startSwivel({ socks: true, flags: { 'response-timeout': '10s' } });
+    const socksPort = h.app.socks!.port;
     await Promise.all(h.sim.upstreams.map((u) => u.setMode('silent')));
     const open = (): number => h.sim.upstreams.reduce((n, u) => n + u.openConnections, 0);
     const baseline = open();

@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, hex, u16 } from './helpers/socks-client.js';
+import { hex, u16 } from './helpers/socks-client.js';
 import { startSwivel, stopAll } from './helpers/swivel.js';
 
 afterEach(stopAll);
@@ -56,8 +56,8 @@ const headDone = (b: Buffer): boolean => b.includes('\r\n\r\n');
 
 describe('soak', () => {
   it(`${OPERATIONS} mixed operations with failing upstreams leave heap, fds and handles at baseline`, async () => {
-    const socksPort = await freePort();
-    const h = await startSwivel({ flags: { 'socks-port': socksPort, 'response-timeout': '300ms', retries: 2 } });
+    const h = await startSwivel({ socks: true, flags: { 'response-timeout': '300ms', retries: 2 } });
+    const socksPort = h.app.socks!.port;
     await h.sim.upstreams[1]!.setMode('refuse');
     await h.sim.upstreams[3]!.setMode('reset-before-headers');
     await h.sim.upstreams[5]!.setMode('auth-407');

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { connectGetIp, ipOf, proxyGet } from './helpers/http-client.js';
-import { freePort, ipViaSocks } from './helpers/socks-client.js';
+import { ipViaSocks } from './helpers/socks-client.js';
 import { startSwivel, stopAll, type Harness } from './helpers/swivel.js';
 
 afterEach(stopAll);
@@ -35,10 +35,9 @@ const VENDORS: VendorCase[] = [
 ];
 
 async function start(auth: string | undefined): Promise<Harness> {
-  const socksPort = await freePort();
-  const flags: Record<string, unknown> = { 'socks-port': socksPort, num: 9, life: 60 };
+  const flags: Record<string, unknown> = { num: 9, life: 60 };
   if (auth !== undefined) flags.auth = auth;
-  return startSwivel({ flags, sim: { upstreams: 9 } });
+  return startSwivel({ socks: true, flags, sim: { upstreams: 9 } });
 }
 
 describe.each(VENDORS)('$vendor: $username', ({ username, password, auth, cc }) => {

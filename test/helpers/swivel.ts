@@ -37,6 +37,8 @@ export interface SwivelOptions {
   /** CLI-style flags over the defaults of `configFor`. */
   flags?: RawFlags;
   clock?: Clock;
+  /** Run the SOCKS5 listener on an ephemeral port (from code, socksPort 0 is ephemeral): no port race. */
+  socks?: boolean;
   /** Open the admin listener on an ephemeral port (read it from `app.admin.port`). */
   admin?: boolean;
   /** Runs after the sim is up and before the app starts (break the provider, set modes). */
@@ -63,7 +65,9 @@ export async function createSwivel(opts: SwivelOptions = {}): Promise<{ sim: Sim
   const sim = await startSim(opts.sim);
   await opts.beforeStart?.(sim);
   const logs = createLogSink();
-  const app = new SwivelApp(configFor(sim, opts.flags), {
+  const base = configFor(sim, opts.flags);
+  const config = opts.socks === true ? { ...base, listen: { ...base.listen, socksPort: 0 } } : base;
+  const app = new SwivelApp(config, {
     logger: logs.logger,
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...(opts.admin === true ? { adminEphemeral: true } : {}),
