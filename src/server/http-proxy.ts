@@ -14,8 +14,8 @@ import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
-import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
-import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
+import { deliver, isReplayable, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
 import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, markRequestSeen, type ListenerLimits } from './limits.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
@@ -176,10 +176,19 @@ export class HttpProxyListener extends Server implements Listener {
       const target = handler.trgParsed!;
       const targetPort = target.port === '' ? 80 : Number(target.port);
       checkTarget(bareHost(target.hostname), targetPort, this.policy);
-      const closed = new AbortController();
-      response.once('close', () => closed.abort());
-      const answer = await this.opts.dialer.dial({ ...selection, replayable: isReplayable(request) }, trace, (endpoint) =>
-        this.opts.forward(request, url, endpoint, closed.signal),
+      // The client leaving cancels the dial (one listener per request; each attempt's own
+      // cancellation is the dialer's).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      response.once('close', () => cancelDial(cancel));
+      const answer = await this.opts.dialer.dial(
+        { ...selection, replayable: isReplayable(request), cancel },
+        trace,
+        (endpoint, ctl) => {
+          const aborted = new AbortController();
+          ctl.onCancel = () => aborted.abort();
+          return this.opts.forward(request, url, endpoint, aborted.signal);
+        },
+        discardAnswer,
       );
       this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
       const setupMs = performance.now() - startedAt;
@@ -222,7 +231,12 @@ export class HttpProxyListener extends Server implements Listener {
       socket.once('end', onGone);
       socket.once('close', onGone);
       const tunnel = await this.opts.dialer
-        .dial({ ...selection, replayable: true, cancel }, trace, (endpoint) => this.opts.openTunnel(endpoint, host, port, cancel))
+        .dial(
+          { ...selection, replayable: true, cancel },
+          trace,
+          (endpoint, ctl) => this.opts.openTunnel(endpoint, host, port, ctl),
+          destroyTunnel,
+        )
         .finally(() => {
           socket.off('end', onGone);
           socket.off('close', onGone);
@@ -331,4 +345,14 @@ export class HttpProxyListener extends Server implements Listener {
     this.logger.error({ err }, 'unexpected error while handling a request');
     return new SwivelError('internal', 'internal error in swivel');
   }
+}
+
+/** An answer that arrived after its dial had settled (a hedge that lost by a tick). */
+function discardAnswer(answer: UpstreamAnswer): void {
+  answer.body.on('error', () => {});
+  answer.body.destroy();
+}
+
+function destroyTunnel(tunnel: Tunnel): void {
+  tunnel.socket.destroy();
 }
