@@ -17,7 +17,16 @@ import { authorize, type AuthPolicy, type ClientSelection } from './dialects/ind
 import { deliver, isReplayable, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
 import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
-import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, markRequestSeen, type ListenerLimits } from './limits.js';
+import {
+  MAX_URI_LENGTH,
+  DEFAULT_LIMITS,
+  applyHttpLimits,
+  clientErrorAnswer,
+  markRequestSeen,
+  requestSeen,
+  type ListenerLimits,
+} from './limits.js';
+import { isRepaired, retryWithFoldedContentLength } from './content-length.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
 
 export interface HttpProxyOptions {
@@ -131,6 +140,8 @@ export class HttpProxyListener extends Server implements Listener {
       socket.destroy();
       return;
     }
+    // `Content-Length: 5, 5`: llhttp refuses it, RFC 9112 §6.3 says process it as 5.
+    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) return;
     const { status, code } = clientErrorAnswer(err);
     const text = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
     this.sendSocketResponse(socket, status, { 'X-Swivel-Error': code, 'X-Swivel-Attempts': '0' }, text);
@@ -193,7 +204,8 @@ export class HttpProxyListener extends Server implements Listener {
       this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
       const setupMs = performance.now() - startedAt;
       // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
-      if (this.draining) response.setHeader('connection', 'close');
+      // A connection whose head was repaired (content-length.ts) carries that one request only.
+      if (this.draining || isRepaired(socket)) response.setHeader('connection', 'close');
       // The endpoint counts as in flight until the body is delivered (status page).
       const endpoint = trace.endpoint!;
       endpoint.inFlight++;
