@@ -21,9 +21,7 @@ import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/t
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { retryAfterMs } from '../provider/retry-after.js';
 import { COVERAGE, DemandMeter, targetSize, type DemandSnapshot } from './demand.js';
-
-/** `demand`: size each extraction by measured demand; `fixed`: always ask for `query.num` (per-GB billing). */
-export type ExtractSizing = 'demand' | 'fixed';
+import type { ExtractSizing } from '../config/types.js';
 
 export interface RefresherOptions {
   source: EndpointSource;
@@ -232,12 +230,16 @@ export class Refresher implements Supplier {
     return this.options.sizing !== 'fixed' && usableAhead * 2 < this.target(st, now);
   }
 
-  /** Endpoints to ask for now: what the target lacks beyond the look-ahead, at least 1, at most `num`. */
+  /**
+   * Endpoints to ask for now: what the target lacks beyond the look-ahead, at least 1, at most
+   * `num`. A cold sub-pool (nothing measured yet) asks for `num`, exactly as fixed sizing does.
+   */
   private extractionSize(sub: SubPool, st: RefreshState): number {
     const num = this.options.query.num;
     if (this.options.sizing === 'fixed') return num;
     const now = this.options.clock.now();
     st.demand.observe(sub.picks, now);
+    if (st.demand.picksPerLifetime(now) === undefined) return num;
     const missing = this.target(st, now) - sub.usableAt(now + this.aheadMs);
     return Math.max(1, Math.min(num, missing));
   }
