@@ -86,6 +86,8 @@ interface RefreshState {
   lastCallAt: number;
   failing: boolean;
   demand: DemandMeter;
+  /** New endpoints the last successful extraction brought (renewals not counted). */
+  lastAdded: number;
 }
 
 export class Refresher implements Supplier {
@@ -227,7 +229,12 @@ export class Refresher implements Supplier {
     if (usableNow < poolMin || usableAhead < poolMin) return true;
     // Demand outgrew the pool: top up once it holds less than half of the target, not at every
     // shortfall of one, so a slowly rising demand costs a few calls per lifetime, not one per tick.
-    return this.options.sizing !== 'fixed' && usableAhead * 2 < this.target(st, now);
+    // Only on measured demand (a cold sub-pool has just asked for --num), at most once per
+    // look-ahead window, and not while the provider's last answer brought nothing new (it has no
+    // more to give for this geo; asking again would only repeat it).
+    if (this.options.sizing === 'fixed' || st.demand.picksPerLifetime(now) === undefined || st.lastAdded === 0) return false;
+    if (now - st.lastSuccessAt < this.aheadMs) return false;
+    return usableAhead * 2 < this.target(st, now);
   }
 
   /**
@@ -256,6 +263,7 @@ export class Refresher implements Supplier {
         lastCallAt: 0,
         failing: false,
         demand: new DemandMeter(this.options.lifetimeMs, this.options.clock.now()),
+        lastAdded: -1,
       };
       this.states.set(sub, st);
     }
@@ -289,6 +297,7 @@ export class Refresher implements Supplier {
       st.nextAttemptAt = 0;
       st.lastError = undefined;
       st.lastSuccessAt = now;
+      st.lastAdded = added;
       if (st.failing) this.log.info({ pool: sub.key, added }, 'extraction recovered');
       st.failing = false;
       this.log.debug({ pool: sub.key, added, renewed, size: sub.size }, 'extracted');

@@ -94,6 +94,11 @@ export class StateKeeper {
     return this.saving;
   }
 
+  /** Resolves once no save is running (tests step a manual clock, then wait for the write). */
+  settled(): Promise<void> {
+    return this.saving ?? Promise.resolve();
+  }
+
   private async write(): Promise<void> {
     const { path } = this.options;
     try {
