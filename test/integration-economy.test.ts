@@ -152,7 +152,8 @@ describe('--state-file', () => {
     ['foreign', () => '{"hello":"world"}'],
     [
       'for another source',
-      () => encodeState({ format: 'swivel-state', version: 1, savedAt: 0, source: 'api http://elsewhere/gateway', pools: [], sessions: [] }),
+      () =>
+        encodeState({ format: 'swivel-state', version: 1, savedAt: 0, source: 'api http://elsewhere/gateway', pools: [], sessions: [] }),
     ],
   ])('a %s file is one warning line, then a normal start', async (_kind, text) => {
     const sim = await startSim({ upstreams: 4 });

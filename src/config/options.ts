@@ -64,7 +64,7 @@ export const OPTIONS = {
     kind: 'enum',
     group: 'Provider',
     describe:
-      'How many endpoints each extraction asks for: demand (what the sub-pool\'s measured rotations and new sessions can use before expiry, within --pool-min and --num) or fixed (always --num; for per-GB billing)',
+      "How many endpoints each extraction asks for: demand (what the sub-pool's measured rotations and new sessions can use before expiry, within --pool-min and --num) or fixed (always --num; for per-GB billing)",
     choices: EXTRACT_SIZINGS,
     default: 'demand',
   },

@@ -73,7 +73,8 @@ export function decodeState(text: string, source: string): Decoded {
     return { ok: false, reason: 'not JSON' };
   }
   if (!isObject(doc) || doc['format'] !== STATE_FORMAT) return { ok: false, reason: 'not a swivel state file' };
-  if (doc['version'] !== STATE_VERSION) return { ok: false, reason: `state format version ${String(doc['version'])}, expected ${STATE_VERSION}` };
+  if (doc['version'] !== STATE_VERSION)
+    return { ok: false, reason: `state format version ${String(doc['version'])}, expected ${STATE_VERSION}` };
   if (doc['source'] !== source) return { ok: false, reason: 'written for another endpoint source' };
   if (!isNumber(doc['savedAt']) || !Array.isArray(doc['pools']) || !Array.isArray(doc['sessions'])) {
     return { ok: false, reason: 'missing savedAt, pools or sessions' };
@@ -83,7 +84,14 @@ export function decodeState(text: string, source: string): Decoded {
     if (why !== undefined) return { ok: false, reason: `pools[${i}]: ${why}` };
   }
   for (const [i, s] of doc['sessions'].entries()) {
-    if (!isObject(s) || !isString(s['key']) || !isString(s['pool']) || !isString(s['endpoint']) || !isNumber(s['ttlMs']) || !isNumber(s['touchedAt'])) {
+    if (
+      !isObject(s) ||
+      !isString(s['key']) ||
+      !isString(s['pool']) ||
+      !isString(s['endpoint']) ||
+      !isNumber(s['ttlMs']) ||
+      !isNumber(s['touchedAt'])
+    ) {
       return { ok: false, reason: `sessions[${i}]: out of shape` };
     }
   }
@@ -97,8 +105,10 @@ function checkPool(p: unknown): string | undefined {
   if (geoKey(geo as GeoSelection) !== p['key']) return 'key does not match its geo';
   const d = p['demand'];
   if (d !== undefined) {
-    if (!isObject(d) || !isNumber(d['bucketMs']) || !isNumber(d['watchedSince']) || !Array.isArray(d['buckets'])) return 'demand out of shape';
-    for (const b of d['buckets']) if (!Array.isArray(b) || b.length !== 2 || !isNumber(b[0]) || !isNumber(b[1])) return 'demand bucket out of shape';
+    if (!isObject(d) || !isNumber(d['bucketMs']) || !isNumber(d['watchedSince']) || !Array.isArray(d['buckets']))
+      return 'demand out of shape';
+    for (const b of d['buckets'])
+      if (!Array.isArray(b) || b.length !== 2 || !isNumber(b[0]) || !isNumber(b[1])) return 'demand bucket out of shape';
   }
   for (const [i, e] of p['endpoints'].entries()) {
     if (!isObject(e) || !isString(e['host']) || e['host'] === '') return `endpoints[${i}]: no host`;
@@ -106,7 +116,17 @@ function checkPool(p: unknown): string | undefined {
     if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return `endpoints[${i}]: bad port`;
     for (const f of ['username', 'password']) if (e[f] !== undefined && !isString(e[f])) return `endpoints[${i}]: ${f} is not a string`;
     if (!HEALTH.includes(e['health'] as string)) return `endpoints[${i}]: bad health`;
-    for (const f of ['extractedAt', 'expiresAt', 'ejectedUntil', 'ejections', 'consecutiveFailures', 'uses', 'successes', 'failures', 'lastUsedAt']) {
+    for (const f of [
+      'extractedAt',
+      'expiresAt',
+      'ejectedUntil',
+      'ejections',
+      'consecutiveFailures',
+      'uses',
+      'successes',
+      'failures',
+      'lastUsedAt',
+    ]) {
       if (!isNumber(e[f])) return `endpoints[${i}]: ${f} is not a number`;
     }
   }

@@ -15,7 +15,15 @@ import { isUsable } from '../pool/endpoint.js';
 import type { EndpointPool, RestoredEndpoint } from '../pool/pool.js';
 import type { ParsedEndpoint } from '../provider/types.js';
 import type { Refresher } from '../refresh/refresher.js';
-import { decodeState, encodeState, STATE_FORMAT, STATE_VERSION, type PoolRecord, type SessionRecord, type StateDocument } from './format.js';
+import {
+  decodeState,
+  encodeState,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type PoolRecord,
+  type SessionRecord,
+  type StateDocument,
+} from './format.js';
 import { readIfExists, writeFileAtomic } from './file.js';
 
 export const SAVE_INTERVAL_MS = 60_000;
