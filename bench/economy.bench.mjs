@@ -118,7 +118,20 @@ for (const load of Object.keys(LOADS)) {
 console.log(
   `economy: ${LIFETIMES} lifetimes of ${LIFE_MIN} min on a manual clock, --num ${NUM}, --pool-min ${POOL_MIN}, round-robin, ${process.version}`,
 );
-const header = ['load', 'sizing', 'requests', 'failed', 'calls', 'calls/1k req', 'extracted', 'per lifetime', 'used', 'wasted', 'utilization', 'after 1st life'];
+const header = [
+  'load',
+  'sizing',
+  'requests',
+  'failed',
+  'calls',
+  'calls/1k req',
+  'extracted',
+  'per lifetime',
+  'used',
+  'wasted',
+  'utilization',
+  'after 1st life',
+];
 const table = [header];
 for (const r of rows) {
   table.push([
