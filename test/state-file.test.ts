@@ -1,9 +1,13 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeState, encodeState, type StateDocument } from '../src/state/format.js';
 import { readIfExists, writeFileAtomic } from '../src/state/file.js';
+import { StateKeeper } from '../src/state/keeper.js';
+import { Refresher } from '../src/refresh/refresher.js';
+import { createLogSink } from './helpers/log-sink.js';
+import { makePool } from './helpers/pool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -122,5 +126,44 @@ describe('writeFileAtomic', () => {
     expect(await readIfExists(join(dir, 'none'))).toBeUndefined();
     writeFileSync(join(dir, 'x'), 'text');
     expect(await readIfExists(join(dir, 'x'))).toBe('text');
+  });
+});
+
+describe('StateKeeper saving', () => {
+  it('logs a write failure once, not every minute, and the recovery once', async () => {
+    const { pool, clock } = makePool();
+    const refresher = new Refresher({
+      source: { name: 'fake', extract: () => Promise.resolve({ endpoints: [], malformed: 0 }) },
+      pool,
+      clock,
+      query: { num: 1 },
+      lifetimeMs: 60_000,
+      poolMin: 1,
+      concurrency: 1,
+    });
+    const dir = tempDir();
+    const { logger, records } = createLogSink();
+    const keeper = new StateKeeper({
+      path: join(dir, 'sub', 'state.json'),
+      pool,
+      refresher,
+      clock,
+      source: 'fake',
+      lifetimeMs: 60_000,
+      logger,
+    });
+    keeper.start();
+    for (let i = 0; i < 3; i++) {
+      await clock.advanceAsync(60_000);
+      await keeper.settled();
+    }
+    expect(records.filter((r) => r.level === 40 && r['component'] === 'state')).toHaveLength(1);
+    mkdirSync(join(dir, 'sub'));
+    await clock.advanceAsync(60_000);
+    await keeper.settled();
+    expect(keeper.saves).toBe(1);
+    expect(records.filter((r) => r.msg === 'state file written again')).toHaveLength(1);
+    keeper.stop();
+    expect(clock.pendingTimers).toBe(0);
   });
 });
