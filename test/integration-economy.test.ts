@@ -112,6 +112,16 @@ describe('demand-driven extraction', () => {
     expect(p.target).toBe(2);
     expect(p.picksPerLifetime).toBe(0);
   });
+  it('meets a cold burst with one extraction: 30 concurrent requests for a new geo wait on a single call', async () => {
+    const sim = await startSim({ upstreams: 12 });
+    const clock = new ManualClock();
+    const { port } = await startOn(sim, { num: 10, life: 1, 'pool-min': 2 }, clock);
+    const replies = await Promise.all(Array.from({ length: 30 }, () => proxyGet(port, `${sim.target.url}/ip`, { username: 'country-gb' })));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    expect(sim.provider.calls.filter((c) => c.cc === 'gb')).toHaveLength(1);
+    // The burst rotated over what that one call brought (the 4 gb upstreams).
+    expect(new Set(replies.map(ipOf)).size).toBe(4);
+  });
 });
 
 describe('--state-file', () => {
