@@ -20,7 +20,9 @@ import { EndpointPool } from './pool/pool.js';
 import { ProviderClient } from './provider/client.js';
 import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
+import { COVERAGE } from './refresh/demand.js';
 import { Refresher } from './refresh/refresher.js';
+import { StateKeeper } from './state/keeper.js';
 import { Dialer } from './server/dialer.js';
 import type { AuthPolicy } from './server/dialects/index.js';
 import { HttpProxyListener, type HttpProxyOptions } from './server/http-proxy.js';
@@ -103,6 +105,8 @@ export class SwivelApp {
   readonly source: EndpointSource;
   readonly admin: AdminListener | undefined;
   readonly metrics: SwivelMetrics | undefined;
+  /** `--state-file`: endpoints, sessions and demand kept across restarts. */
+  readonly state: StateKeeper | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   private startedAt = 0;
@@ -163,7 +167,22 @@ export class SwivelApp {
       poolMin: config.pool.poolMin,
       concurrency: config.source.apiConcurrency,
       reject: addressFilter,
+      sizing: config.source.sizing,
+      coverage: COVERAGE[config.pool.rotate],
     });
+    this.state =
+      config.pool.stateFile === undefined
+        ? undefined
+        : new StateKeeper({
+            path: config.pool.stateFile,
+            pool: this.pool,
+            refresher: this.refresher,
+            clock,
+            source: this.source.name,
+            lifetimeMs: endpointLifetimeMs(config),
+            reject: addressFilter,
+            logger,
+          });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
     const openTunnel = resolvingFirst(resolver, createTunnelOpener(up.protocol, up));
     this.prober = new Prober({
@@ -311,8 +330,12 @@ export class SwivelApp {
    */
   async start(): Promise<StartSummary> {
     let warning: string | undefined;
+    // A state file that still holds enough of the default sub-pool replaces the first extraction:
+    // a restart within the lifetime costs no call (the key is then checked at the next one).
+    const restored = await this.state?.load();
+    const stocked = restored !== undefined && this.pool.defaultPool.usableAt(this.pool.now) >= this.config.pool.poolMin;
     try {
-      await this.refresher.refreshNow(this.pool.defaultPool);
+      if (!stocked) await this.refresher.refreshNow(this.pool.defaultPool);
     } catch (err) {
       if (isSwivelError(err) && ERRORS[err.code].fatalAtStart) throw err;
       warning = `first extraction failed (${isSwivelError(err) ? err.message : String(err)}); serving will start once the provider answers`;
@@ -329,6 +352,7 @@ export class SwivelApp {
     this.startedAt = this.clock.now();
     this.refresher.start();
     this.prober.start();
+    this.state?.start();
     const { host } = this.config.listen;
     const shownHost = host.includes(':') ? `[${host}]` : host;
     return {
@@ -359,6 +383,10 @@ export class SwivelApp {
     ]);
     this.refresher.stop();
     this.prober.stop();
+    // After the drain, so the file has the last uses and sessions; only a run that started has a
+    // pool worth keeping (a failed start must not overwrite a good file with an empty one).
+    this.state?.stop();
+    if (this.started) await this.state?.save();
     await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);

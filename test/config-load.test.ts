@@ -45,6 +45,7 @@ describe('loadConfig defaults', () => {
       lb: undefined,
       apiTimeoutMs: 10_000,
       apiConcurrency: 2,
+      sizing: 'demand',
       apiMaxBodyBytes: 4 * 1024 * 1024,
     });
     expect(c.geo).toEqual({ cc: undefined, state: undefined, city: undefined, ep: undefined });

@@ -53,3 +53,10 @@ export function portList(value: string | undefined, source: string): number[] {
     return port;
   });
 }
+
+/** A state file path names a file, not a directory; whether it can be written is found at the first save. */
+export function statePath(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.endsWith('/') || value === '.' || value === '..') fail(`Expected \`${source}\` to name a file, got the directory \`${value}\``);
+  return value;
+}

@@ -3,7 +3,7 @@
  * from it, and load.ts resolves values from it (defaults ← env `SWIVEL_<NAME>` ← flags), so a flag,
  * its environment variable, its default and its help text can never drift apart.
  */
-import { ENDPOINT_NETWORKS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
+import { ENDPOINT_NETWORKS, EXTRACT_SIZINGS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
 
 export type OptionKind = 'string' | 'int' | 'duration' | 'enum' | 'boolean' | 'credentials' | 'secret';
 
@@ -60,6 +60,14 @@ export const OPTIONS = {
     min: 16,
     max: 65536,
   },
+  'extract-sizing': {
+    kind: 'enum',
+    group: 'Provider',
+    describe:
+      "How many endpoints each extraction asks for: demand (what the sub-pool's measured rotations and new sessions can use before expiry, within --pool-min and --num) or fixed (always --num; for per-GB billing)",
+    choices: EXTRACT_SIZINGS,
+    default: 'demand',
+  },
   'api-concurrency': {
     kind: 'int',
     group: 'Provider',
@@ -100,6 +108,12 @@ export const OPTIONS = {
     default: 10000,
     min: 1,
     max: 10_000_000,
+  },
+  'state-file': {
+    kind: 'string',
+    group: 'Pool',
+    describe:
+      'Keep unexpired endpoints (with expiry and health), live sessions and measured demand in this file (mode 0600): written every minute and on a clean stop, read at start, so a restart within the lifetime extracts nothing',
   },
   'pool-min': {
     kind: 'int',

@@ -12,11 +12,11 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RotateStrategy } from '../config/types.js';
 import type { ParsedEndpoint } from '../provider/types.js';
-import { isUsable, type Endpoint } from './endpoint.js';
+import { endpointId, isUsable, type Endpoint, type EndpointHealth } from './endpoint.js';
 import { Emitter, emptyCounters, type PoolCounters, type PoolEvent } from './events.js';
 import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
 import { MemorySessionStore } from './sessions/memory.js';
-import { sessionKey, type SessionStore } from './sessions/store.js';
+import { sessionKey, type SessionEntry, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
 import { SubPool, type IngestResult } from './sub-pool.js';
 
@@ -27,6 +27,20 @@ export interface Selection {
   session?: string | undefined;
   /** The session's own idle TTL (client-asked, already capped); the pool's when undefined. */
   sessionTtlMs?: number | undefined;
+}
+
+/** An endpoint as a state file saved it: where it is, until when, and its health and counters. */
+export interface RestoredEndpoint extends ParsedEndpoint {
+  extractedAt: number;
+  expiresAt: number;
+  health: EndpointHealth;
+  ejectedUntil: number;
+  ejections: number;
+  consecutiveFailures: number;
+  uses: number;
+  successes: number;
+  failures: number;
+  lastUsedAt: number;
 }
 
 /** Keeps sub-pools stocked; implemented by the refresher. */
@@ -143,6 +157,35 @@ export class EndpointPool {
     this.counters.renewed += result.renewed;
     if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
     return result;
+  }
+
+  /**
+   * Put back an endpoint a previous run saved (state file) with its own expiry and health. Not
+   * counted as extracted: this run did not pay for it.
+   */
+  restore(sub: SubPool, saved: RestoredEndpoint): Endpoint | undefined {
+    sub.ingest([saved], saved.extractedAt, saved.expiresAt - saved.extractedAt);
+    const e = sub.byEndpointId(endpointId(saved.host, saved.port));
+    if (e === undefined) return undefined;
+    e.health = saved.health;
+    e.ejectedUntil = saved.ejectedUntil;
+    e.ejections = saved.ejections;
+    e.consecutiveFailures = saved.consecutiveFailures;
+    e.uses = saved.uses;
+    e.successes = saved.successes;
+    e.failures = saved.failures;
+    e.lastUsedAt = saved.lastUsedAt;
+    return e;
+  }
+
+  /** Live sessions with their endpoint, idle TTL and last use (state file); empty when the store cannot list them. */
+  sessionSnapshot(): SessionEntry[] {
+    return this.sessions.snapshot?.() ?? [];
+  }
+
+  /** Re-bind a saved session, its idle TTL running from `touchedAt` (state file). */
+  restoreSession(entry: SessionEntry): void {
+    this.sessions.restore?.(entry);
   }
 
   /** Retire expired endpoints in every sub-pool; returns how many were removed. */
@@ -272,6 +315,7 @@ export class EndpointPool {
 
   private handOut(e: Endpoint | undefined, now: number): Endpoint | undefined {
     if (e !== undefined) {
+      if (e.uses === 0) this.counters.used++;
       e.uses++;
       e.lastUsedAt = now;
     }

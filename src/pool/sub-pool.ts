@@ -20,6 +20,11 @@ export class SubPool {
   private readonly byId = new Map<string, Endpoint>();
   /** Last time a request asked this sub-pool for an endpoint; drives idle dropping. */
   lastDemandAt: number;
+  /**
+   * Times the rotation chose an endpoint here (a rotation, a retry, a new or re-bound session),
+   * found or not; monotonic. The refresher sizes extractions from its rate (refresh/demand.ts).
+   */
+  picks = 0;
 
   constructor(
     readonly key: string,
@@ -46,6 +51,7 @@ export class SubPool {
    * untried instead of the failed one's neighbour. Undefined when none is usable.
    */
   select(now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined {
+    this.picks++;
     if (avoid !== undefined && avoid.length > 0) return pickUntried(this.endpoints, now, avoid, this.random);
     return this.strategy.pick(this.endpoints, now, avoid);
   }
