@@ -9,6 +9,7 @@ import { AdminListener, type Readiness } from './admin/server.js';
 import type { OutcomeHook, ProxyOutcome } from './server/outcome.js';
 import { collectStats, type SwivelStats } from './stats.js';
 import { systemClock, type Clock } from './clock.js';
+import { createCluster, refreshSource, type Cluster } from './cluster/index.js';
 import type { SwivelConfig } from './config/types.js';
 import { ERRORS, isSwivelError, SwivelError } from './errors.js';
 import { PassiveHealth } from './health/passive.js';
@@ -103,6 +104,8 @@ export class SwivelApp {
   readonly source: EndpointSource;
   readonly admin: AdminListener | undefined;
   readonly metrics: SwivelMetrics | undefined;
+  /** The shared tier (--redis-url), when set. */
+  readonly cluster: Cluster | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   private startedAt = 0;
@@ -135,6 +138,7 @@ export class SwivelApp {
         keepAliveTimeout: 4_000,
       });
     const defaultGeo: GeoSelection = config.geo;
+    this.cluster = createCluster(config, { sourceName: this.source.name, clock, logger, lifetimeMs: endpointLifetimeMs(config) });
 
     this.pool = new EndpointPool({
       defaultGeo,
@@ -146,6 +150,7 @@ export class SwivelApp {
       clock,
       random: deps.random,
       logger,
+      sessionStore: this.cluster?.sessions,
     });
     const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
     const resolver = new EndpointResolver({
@@ -153,7 +158,7 @@ export class SwivelApp {
       check: (host, port) => addressFilter({ host, port }),
     });
     this.refresher = new Refresher({
-      source: this.source,
+      source: refreshSource(config, this.cluster, { pool: this.pool, source: this.source, clock, reject: addressFilter }),
       pool: this.pool,
       clock,
       random: deps.random,
@@ -308,6 +313,8 @@ export class SwivelApp {
    */
   async start(): Promise<StartSummary> {
     let warning: string | undefined;
+    // Bounded, never rejects: without Redis this replica starts on its own and rejoins later.
+    await this.cluster?.start();
     try {
       await this.refresher.refreshNow(this.pool.defaultPool);
     } catch (err) {
@@ -356,6 +363,7 @@ export class SwivelApp {
     ]);
     this.refresher.stop();
     this.prober.stop();
+    await this.cluster?.stop();
     await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);
