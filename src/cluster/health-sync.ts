@@ -70,6 +70,9 @@ export class HealthSync {
       this.applying = false;
     }
     this.applied++;
-    this.log.info({ endpoint: endpoint.id, pool: message.pool, reason: message.reason, ejectedForMs: message.forMs }, 'endpoint ejected by another replica');
+    this.log.info(
+      { endpoint: endpoint.id, pool: message.pool, reason: message.reason, ejectedForMs: message.forMs },
+      'endpoint ejected by another replica',
+    );
   }
 }

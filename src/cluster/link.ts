@@ -93,7 +93,12 @@ export class RedisLink {
   async start(): Promise<void> {
     const connect = (c: RedisClient): Promise<unknown> => c.connect().catch(() => undefined);
     const bound = (this.options.connectTimeoutMs ?? Math.max(this.options.timeoutMs, 1_000)) + 100;
-    await withTimeout(Promise.all([connect(this.client), connect(this.subscriber)]), bound);
+    // A refused connect is an answer too: no need to sit out the bound (node-redis retries behind it).
+    let onError: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (onError = resolve));
+    this.client.once('error', onError);
+    await withTimeout(Promise.race([Promise.all([connect(this.client), connect(this.subscriber)]), failed]), bound);
+    this.client.off('error', onError);
     if (!this.isUp) this.markDown(this.lastError ?? 'no answer at start');
   }
 
@@ -141,10 +146,12 @@ export class RedisLink {
     for (const [channel, listener] of this.channels) {
       if (this.confirmed.has(channel)) continue;
       await withTimeout(
-        this.subscriber.subscribe(channel, (message: string) => listener(message)).then(
-          () => this.confirmed.add(channel),
-          (err: unknown) => this.log.debug({ reason: this.scrub(err) }, 'redis subscribe failed'),
-        ),
+        this.subscriber
+          .subscribe(channel, (message: string) => listener(message))
+          .then(
+            () => this.confirmed.add(channel),
+            (err: unknown) => this.log.debug({ reason: this.scrub(err) }, 'redis subscribe failed'),
+          ),
         this.options.timeoutMs,
       );
     }
