@@ -35,6 +35,8 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
 
   it('30 cold requests spread over three replicas make exactly one extraction call; a fourth replica makes none', async () => {
     const sim = await startSim({ upstreams: 6 });
+    // A slow provider: whoever takes the lock is still extracting while the other two ask.
+    sim.provider.setBehavior('slow', { delayMs: 300 });
     const f = flags();
     const replicas = await startReplicas(sim, 3, f);
     const ipUrl = `${sim.target.url}/ip`;
@@ -44,6 +46,10 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     // Every replica holds the one batch, not a share of it.
     for (const r of replicas) expect(r.app.pool.defaultPool.size).toBe(6);
     expect(replicas.map((r) => r.app.cluster!.status().apiCalls).sort()).toEqual([0, 0, 1]);
+    // The two that waited took the batch from the holder's notice, expiry and all.
+    expect(replicas.map((r) => r.app.cluster!.status().servedShared).sort()).toEqual([0, 1, 1]);
+    const expiries = new Set(replicas.map((r) => r.app.pool.defaultPool.endpoints[0]!.expiresAt));
+    expect(expiries.size).toBe(1);
 
     const [late] = await startReplicas(sim, 1, f);
     expect((await proxyGet(late!.port, ipUrl)).status).toBe(200);
@@ -124,6 +130,11 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
       expect(await ipVia(r, ipUrl, 'session-before')).toBe(sticky);
     }
 
+    // A sub-pool nobody had: extracted locally while Redis is away, and the request still succeeds.
+    const calls = sim.provider.callCount;
+    expect((await proxyGet(replicas[0]!.port, ipUrl, { username: 'country-de' })).status).toBe(200);
+    expect(sim.provider.callCount).toBe(calls + 1);
+
     await redis.restart();
     expect(await eventually(() => replicas.every((r) => r.app.cluster!.link.up), 10_000)).toBe(true);
     for (const r of replicas) expect(r.logs.find('redis reachable again; rejoined the shared pool and sessions')).toHaveLength(1);
@@ -131,5 +142,12 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     const after = await ipVia(replicas[1]!, ipUrl, 'session-after');
     for (const r of replicas) expect(await ipVia(r, ipUrl, 'session-after')).toBe(after);
     for (const r of replicas) expect(r.logs.find('redis unavailable; serving from the local pool and local sessions')).toHaveLength(1);
+
+    // On rejoin replica 0 republished what it extracted alone: the others take it instead of calling.
+    const deKey = replicas[0]!.app.cluster!.keys.pool('de/*/*/*');
+    const published = await eventually(async () => (await replicas[0]!.app.cluster!.link.call((c) => c.zCard(deKey))) === 1, 5_000);
+    expect(published).toBe(true);
+    for (const r of replicas.slice(1)) expect((await proxyGet(r.port, ipUrl, { username: 'country-de' })).status).toBe(200);
+    expect(sim.provider.callCount).toBe(calls + 1);
   });
 });

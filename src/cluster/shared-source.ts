@@ -42,12 +42,15 @@ type Outcome =
   | { kind: 'failed'; error: SwivelError }
   /** Redis went away while waiting: extract locally. */
   | { kind: 'local' }
-  /** The holder neither published nor failed within the lock's life: its lock has lapsed; try again. */
+  /** No notice within a slice: look at the sorted set and the lock again. */
   | { kind: 'timeout' };
 
 /** Only the release of a lock we hold: a lapsed lock may since belong to another replica. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/** How long a waiting demand trusts the bus before it looks at the sorted set (and the lock) again. */
+const WAIT_SLICE_MS = 1_000;
 
 export class SharedSource implements EndpointSource {
   readonly name: string;
@@ -68,11 +71,11 @@ export class SharedSource implements EndpointSource {
   }
 
   async extract(query: ExtractQuery, signal?: AbortSignal): Promise<ParseResult> {
-    const { link, keys } = this.options;
+    const { link, keys, lockMs } = this.options;
     const poolKey = geoKey(query);
-    // A few rounds at most: each one ends in a result unless a lock holder vanished.
-    for (let round = 0; round < 3; round++) {
-      if (!link.up) break;
+    // Real time: the lock lapses on Redis' clock. Twice its life covers a holder that vanished.
+    const deadline = Date.now() + 2 * lockMs;
+    while (link.up && Date.now() < deadline) {
       // Registered before looking, so a notice that lands between the look and the lock is not lost.
       const waiter = this.waitFor(poolKey);
       try {
@@ -80,11 +83,21 @@ export class SharedSource implements EndpointSource {
         if (unseen === FAILED) break;
         if (unseen.length > 0) return this.serve(unseen);
         const lock = await link.call((c) =>
-          c.set(keys.lock(poolKey), this.options.replicaId, { condition: 'NX', expiration: { type: 'PX', value: this.options.lockMs } }),
+          c.set(keys.lock(poolKey), this.options.replicaId, { condition: 'NX', expiration: { type: 'PX', value: lockMs } }),
         );
         if (lock === FAILED) break;
-        if (lock === 'OK') return await this.extractForAll(poolKey, query, signal);
-        const outcome = await waiter.wait(this.options.lockMs, signal);
+        if (lock === 'OK') {
+          // The previous holder may have published and released between our look and our lock.
+          const early = waiter.peek();
+          const late = early?.kind === 'batch' ? [early.batch] : await this.unseen(poolKey);
+          if (late !== FAILED && late.length > 0) {
+            this.release(poolKey);
+            return this.serve(late);
+          }
+          return await this.extractForAll(poolKey, query, signal);
+        }
+        // Notices are at-most-once: look again every so often instead of trusting one to arrive.
+        const outcome = await waiter.wait(Math.min(WAIT_SLICE_MS, lockMs), signal);
         if (outcome.kind === 'batch') return this.serve([outcome.batch]);
         if (outcome.kind === 'failed') throw outcome.error;
         if (outcome.kind === 'local') break;
@@ -164,7 +177,6 @@ export class SharedSource implements EndpointSource {
   }
 
   private async extractForAll(poolKey: string, query: ExtractQuery, signal: AbortSignal | undefined): Promise<ParseResult> {
-    const { link, keys, replicaId } = this.options;
     try {
       const refused = await this.options.budget?.take();
       if (refused !== undefined) throw refused;
@@ -187,8 +199,13 @@ export class SharedSource implements EndpointSource {
       if (signal?.aborted !== true) this.announceFailure(poolKey, err);
       throw err;
     } finally {
-      void link.call((c) => c.eval(RELEASE, { keys: [keys.lock(poolKey)], arguments: [replicaId] }));
+      this.release(poolKey);
     }
+  }
+
+  private release(poolKey: string): void {
+    const { link, keys, replicaId } = this.options;
+    void link.call((c) => c.eval(RELEASE, { keys: [keys.lock(poolKey)], arguments: [replicaId] }));
   }
 
   private announceFailure(pool: string, err: unknown): void {
@@ -206,9 +223,20 @@ export class SharedSource implements EndpointSource {
     return this.options.inner.extract(query, signal);
   }
 
-  private waitFor(poolKey: string): { wait(ms: number, signal: AbortSignal | undefined): Promise<Outcome>; cancel(): void } {
+  private waitFor(poolKey: string): {
+    wait(ms: number, signal: AbortSignal | undefined): Promise<Outcome>;
+    /** What has arrived already, without waiting. */
+    peek(): Outcome | undefined;
+    cancel(): void;
+  } {
+    let got: Outcome | undefined;
     let settle: (o: Outcome) => void = () => undefined;
-    const settled = new Promise<Outcome>((resolve) => (settle = resolve));
+    const settled = new Promise<Outcome>((resolve) => {
+      settle = (o) => {
+        got ??= o;
+        resolve(o);
+      };
+    });
     let set = this.waiters.get(poolKey);
     if (set === undefined) this.waiters.set(poolKey, (set = new Set()));
     set.add(settle);
@@ -218,6 +246,7 @@ export class SharedSource implements EndpointSource {
     };
     return {
       cancel,
+      peek: () => got,
       wait: (ms, signal) => {
         // A real timer: the lock lapses on Redis' clock, not on the injected one.
         const timer = setTimeout(() => settle({ kind: 'timeout' }), ms).unref();
