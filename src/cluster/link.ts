@@ -160,7 +160,9 @@ export class RedisLink {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopProbe();
-    await Promise.allSettled([this.client, this.subscriber].map((c) => (c.isOpen ? c.close() : Promise.resolve())));
+    // Bounded like every call: a Redis that is away at shutdown must not hold the stop up.
+    const close = (c: RedisClient): Promise<unknown> => (c.isOpen ? withTimeout(c.close(), this.options.timeoutMs) : Promise.resolve());
+    await Promise.allSettled([close(this.client), close(this.subscriber)]);
     // close() leaves a reconnecting client trying; destroy() ends it for good.
     for (const c of [this.client, this.subscriber]) if (c.isOpen) c.destroy();
   }
