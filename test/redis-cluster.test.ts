@@ -5,7 +5,9 @@
  * never see each other's keys. Pub/sub delivery is real I/O: waited for by polling with a bound.
  */
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sessionKey } from '../src/pool/sessions/store.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
 import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, startRedis, type RedisServer } from './helpers/redis.js';
 import { endpointIn, startReplicas, type Replica } from './helpers/replicas.js';
@@ -70,6 +72,14 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     }
     // B and C learnt it from Redis (one lookup each), then answered from their local tier.
     for (const r of [b!, c!]) expect(r.app.cluster!.status()).toMatchObject({ sessionLookups: 1, sessionLookupHits: 1 });
+    // In Redis with the same idle TTL as locally (--session-ttl 10m), or the one the client asked for.
+    const ttlOf = async (session: string): Promise<unknown> =>
+      a!.app.cluster!.link.call((c) => c.pTTL(a!.app.cluster!.keys.session(sessionKey(a!.app.pool.defaultPool.key, session))));
+    expect(await ttlOf('abc')).toBeGreaterThan(590_000);
+    expect(await ttlOf('abc')).toBeLessThanOrEqual(600_000);
+    await ipVia(b!, ipUrl, 'session-short-sesstime-2');
+    expect(await ttlOf('short')).toBeGreaterThan(110_000);
+    expect(await ttlOf('short')).toBeLessThanOrEqual(120_000);
     // Another session is free to land elsewhere, and sticks too.
     const other = await ipVia(c!, ipUrl, 'session-xyz');
     for (const r of [a!, b!]) expect(await ipVia(r, ipUrl, 'session-xyz')).toBe(other);
@@ -102,6 +112,26 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     }
     expect(victim.requests).toBe(before);
     expect(sim.provider.callCount).toBe(1);
+  });
+
+  it('Redis slow (every command held for 1.5 s): a session lookup gives up after --redis-timeout and binds locally, no request fails, one line each way', async () => {
+    const sim = await startSim({ upstreams: 6 });
+    const replicas = await startReplicas(sim, 3, flags());
+    const ipUrl = `${sim.target.url}/ip`;
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
+      const replies = await Promise.all(
+        replicas.flatMap((r, i) => [proxyGet(r.port, ipUrl, { username: `session-slow${i}` }), proxyGet(r.port, ipUrl)]),
+      );
+      for (const reply of replies) expect(reply.status, reply.body).toBe(200);
+      for (const r of replicas) expect(r.logs.find('redis unavailable; serving from the local pool and local sessions')).toHaveLength(1);
+      expect(await eventually(() => replicas.every((r) => r.app.cluster!.link.up), 10_000)).toBe(true);
+      for (const r of replicas) expect(r.logs.find('redis reachable again; rejoined the shared pool and sessions')).toHaveLength(1);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('Redis killed mid-load: every request succeeds, each replica logs it once, and after a restart they converge again', async () => {
