@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clusterKeys } from '../src/cluster/keys.js';
 import { sessionKey } from '../src/pool/sessions/store.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
 import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, startRedis, type RedisServer } from './helpers/redis.js';
@@ -57,6 +58,27 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     expect((await proxyGet(late!.port, ipUrl)).status).toBe(200);
     expect(sim.provider.callCount).toBe(1);
     expect(late!.app.cluster!.status().servedShared).toBe(1);
+  });
+
+  it('a lock holder that vanished without a word: the next replica waits out its lock, then extracts once', async () => {
+    const sim = await startSim({ upstreams: 6 });
+    const f = flags();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      // A replica took the default sub-pool's lock and died: no batch, no failure notice, ever.
+      const lock = clusterKeys(String(f['redis-prefix']), `api ${sim.apiBase}`).lock('*/*/*/*');
+      const lockedAt = Date.now();
+      expect(await admin.set(lock, 'gone', { expiration: { type: 'PX', value: 1_200 } })).toBe('OK');
+      const [r] = await startReplicas(sim, 1, f);
+      expect((await proxyGet(r!.port, `${sim.target.url}/ip`)).status).toBe(200);
+      expect(sim.provider.callCount).toBe(1);
+      expect(r!.app.cluster!.status().apiCalls).toBe(1);
+      // It honoured the lock: the call came only once the lock had lapsed (a lower bound; load only delays).
+      expect(sim.provider.calls[0]!.at - lockedAt).toBeGreaterThanOrEqual(1_100);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('a session sticks to one upstream through every replica', async () => {
