@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clusterKeys } from '../src/cluster/keys.js';
+import { ManualClock } from '../src/clock.js';
 import { sessionKey } from '../src/pool/sessions/store.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
 import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, startRedis, type RedisServer } from './helpers/redis.js';
@@ -58,6 +59,21 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     expect((await proxyGet(late!.port, ipUrl)).status).toBe(200);
     expect(sim.provider.callCount).toBe(1);
     expect(late!.app.cluster!.status().servedShared).toBe(1);
+  });
+
+  it('every endpoint expired on all three: 30 requests arriving cold wait on one extraction between them', async () => {
+    const sim = await startSim({ upstreams: 6 });
+    const clock = new ManualClock();
+    const replicas = await startReplicas(sim, 3, flags(), clock);
+    sim.provider.resetCalls();
+    sim.provider.setBehavior('slow', { delayMs: 200 });
+    // Past --life (5 min): every endpoint is gone everywhere, and each replica's tick demands more.
+    clock.advance(6 * 60_000);
+    for (const r of replicas) expect(r.app.pool.defaultPool.usableAt(clock.now())).toBe(0);
+    const ipUrl = `${sim.target.url}/ip`;
+    const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => proxyGet(replicas[i % 3]!.port, ipUrl)));
+    for (const r of replies) expect(r.status, r.body).toBe(200);
+    expect(sim.provider.callCount).toBe(1);
   });
 
   it('a lock holder that vanished without a word: the next replica waits out its lock, then extracts once', async () => {
