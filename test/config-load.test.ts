@@ -86,7 +86,7 @@ describe('loadConfig defaults', () => {
       allowPrivateEndpoints: false,
     });
     expect(c.health).toEqual({ maxFailures: 3, probeIdleMs: 120_000, probeUrl: undefined, probeConcurrency: 4 });
-    expect(c.cluster).toEqual({ redisUrl: undefined, redisPrefix: 'swivel', redisTimeoutMs: 150 });
+    expect(c.cluster).toEqual({ redisUrl: undefined, redisPrefix: 'swivel', redisTimeoutMs: 200 });
     expect(c.logLevel).toBe('info');
   });
 

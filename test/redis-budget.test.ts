@@ -54,7 +54,7 @@ describe.skipIf(SKIP_REDIS)('SharedBudget against a real redis-server', () => {
   it('two replicas share one count per window', async () => {
     const clock = new ManualClock();
     const keys = clusterKeys(`t-${randomUUID()}`, 'api test');
-    const links = [new RedisLink({ url: redis.url, timeoutMs: 150 }), new RedisLink({ url: redis.url, timeoutMs: 150 })];
+    const links = [new RedisLink({ url: redis.url, timeoutMs: 1_000 }), new RedisLink({ url: redis.url, timeoutMs: 1_000 })];
     try {
       await Promise.all(links.map((l) => l.start()));
       const [a, b] = links.map((l) => new SharedBudget(3, clock, l, keys));
@@ -71,7 +71,12 @@ describe.skipIf(SKIP_REDIS)('SharedBudget against a real redis-server', () => {
 
   it('--api-rate 1 across three replicas: a sub-pool demanded on another replica in the same minute is refused, not called', async () => {
     const sim = await startSim({ upstreams: 6 });
-    const replicas = await startReplicas(sim, 3, { 'redis-url': redis.url, 'redis-prefix': `t-${randomUUID()}`, 'api-rate': 1 });
+    const replicas = await startReplicas(sim, 3, {
+      'redis-url': redis.url,
+      'redis-prefix': `t-${randomUUID()}`,
+      'redis-timeout': '1s',
+      'api-rate': 1,
+    });
     expect(sim.provider.callCount).toBe(1);
     const reply = await proxyGet(replicas[2]!.port, `${sim.target.url}/ip`, { username: 'country-de' });
     expect(reply.status).toBe(503);

@@ -21,7 +21,7 @@ const BACK = 'redis reachable again; rejoined the shared pool and sessions';
 describe('--redis-url is checked at the edge', () => {
   it('accepts redis:// and rediss://, defaults the prefix and timeout', () => {
     const c = loadConfig({ 'redis-url': 'rediss://u:p@cache.internal:6380/2', 'proxies-file': 'x' }, {});
-    expect(c.cluster).toEqual({ redisUrl: 'rediss://u:p@cache.internal:6380/2', redisPrefix: 'swivel', redisTimeoutMs: 150 });
+    expect(c.cluster).toEqual({ redisUrl: 'rediss://u:p@cache.internal:6380/2', redisPrefix: 'swivel', redisTimeoutMs: 200 });
     expect(loadConfig({ 'proxies-file': 'x' }, {}).cluster.redisUrl).toBeUndefined();
   });
 
@@ -54,17 +54,17 @@ describe.skipIf(SKIP_REDIS)('RedisLink against a real redis-server', () => {
 
   it('slow Redis: a call answers FAILED within its bound, the link logs one line, and rejoins once Redis answers', async () => {
     const logs = createLogSink();
-    const link = new RedisLink({ url: redis.url, timeoutMs: 100, logger: logs.logger, probeMs: 50 });
+    const link = new RedisLink({ url: redis.url, timeoutMs: 300, logger: logs.logger, probeMs: 50 });
     links.push(link);
     await link.start();
     expect(link.up).toBe(true);
     expect(await link.call((c) => c.set('k', 'v'))).toBe('OK');
 
-    // Another client holds every command for 600 ms: Redis is up but slow.
+    // Another client holds every command for 1.5 s, well past the 300 ms bound: Redis is up but slow.
     const admin = createClient({ url: redis.url });
     const witness = createClient({ url: redis.url });
     await Promise.all([admin.connect(), witness.connect()]);
-    await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL']);
+    await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
     // Answered only once the pause is over: our calls must be answered (FAILED) before it.
     const pauseOver = witness.ping().then(() => 'pause over' as const);
     const calls = Promise.all(Array.from({ length: 5 }, () => link.call((c) => c.get('k'))));

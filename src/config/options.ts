@@ -324,7 +324,7 @@ export const OPTIONS = {
     kind: 'duration',
     group: 'Cluster',
     describe: 'Bound on every Redis call; past it the replica serves from its local pool and sessions until Redis answers again',
-    default: '150ms',
+    default: '200ms',
   },
   // General
   'log-level': {
