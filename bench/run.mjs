@@ -2,7 +2,13 @@
 // each bench in its own process one after another, and prints their tables.
 import { spawnSync } from 'node:child_process';
 
-const benches = ['bench/parse.bench.mjs', 'bench/select.bench.mjs', 'bench/proxy.bench.mjs', 'bench/economy.bench.mjs'];
+const benches = [
+  'bench/parse.bench.mjs',
+  'bench/select.bench.mjs',
+  'bench/proxy.bench.mjs',
+  'bench/economy.bench.mjs',
+  'bench/redis.bench.mjs',
+];
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file}`);

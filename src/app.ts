@@ -9,6 +9,7 @@ import { AdminListener, type Readiness } from './admin/server.js';
 import type { OutcomeHook, ProxyOutcome } from './server/outcome.js';
 import { collectStats, type SwivelStats } from './stats.js';
 import { systemClock, type Clock } from './clock.js';
+import { createCluster, refreshSource, type Cluster } from './cluster/index.js';
 import type { SwivelConfig } from './config/types.js';
 import { ERRORS, isSwivelError, SwivelError } from './errors.js';
 import { PassiveHealth } from './health/passive.js';
@@ -107,6 +108,8 @@ export class SwivelApp {
   readonly metrics: SwivelMetrics | undefined;
   /** `--state-file`: endpoints, sessions and demand kept across restarts. */
   readonly state: StateKeeper | undefined;
+  /** The shared tier (--redis-url), when set. */
+  readonly cluster: Cluster | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   private startedAt = 0;
@@ -139,6 +142,7 @@ export class SwivelApp {
         keepAliveTimeout: 4_000,
       });
     const defaultGeo: GeoSelection = config.geo;
+    this.cluster = createCluster(config, { sourceName: this.source.name, clock, logger, lifetimeMs: endpointLifetimeMs(config) });
 
     this.pool = new EndpointPool({
       defaultGeo,
@@ -150,6 +154,7 @@ export class SwivelApp {
       clock,
       random: deps.random,
       logger,
+      sessionStore: this.cluster?.sessions,
     });
     const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
     const resolver = new EndpointResolver({
@@ -157,7 +162,7 @@ export class SwivelApp {
       check: (host, port) => addressFilter({ host, port }),
     });
     this.refresher = new Refresher({
-      source: this.source,
+      source: refreshSource(config, this.cluster, { pool: this.pool, source: this.source, clock, reject: addressFilter }),
       pool: this.pool,
       clock,
       random: deps.random,
@@ -330,6 +335,8 @@ export class SwivelApp {
    */
   async start(): Promise<StartSummary> {
     let warning: string | undefined;
+    // Bounded, never rejects: without Redis this replica starts on its own and rejoins later.
+    await this.cluster?.start();
     // A state file that still holds enough of the default sub-pool replaces the first extraction:
     // a restart within the lifetime costs no call (the key is then checked at the next one).
     const restored = await this.state?.load();
@@ -387,6 +394,7 @@ export class SwivelApp {
     // pool worth keeping (a failed start must not overwrite a good file with an empty one).
     this.state?.stop();
     if (this.started) await this.state?.save();
+    await this.cluster?.stop();
     await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);

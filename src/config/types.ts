@@ -40,6 +40,8 @@ export interface SourceConfig {
   sizing: ExtractSizing;
   /** Provider answers larger than this are aborted. */
   apiMaxBodyBytes: number;
+  /** Most extraction calls per minute; 0 = no cap. Fleet-wide with a Redis URL. */
+  apiRatePerMin: number;
 }
 
 export interface PoolConfig {
@@ -124,6 +126,15 @@ export interface HealthConfig {
   probeConcurrency: number;
 }
 
+/** `--redis-url`: replicas share one pool, session table, health and budget. */
+export interface ClusterConfig {
+  /** undefined = off: every replica on its own. May carry a password: never log it as is. */
+  redisUrl?: string;
+  redisPrefix: string;
+  /** Bound on one Redis call. */
+  redisTimeoutMs: number;
+}
+
 export interface SwivelConfig {
   source: SourceConfig;
   geo: GeoDefaults;
@@ -132,5 +143,6 @@ export interface SwivelConfig {
   admin: AdminConfig;
   upstream: UpstreamConfig;
   health: HealthConfig;
+  cluster: ClusterConfig;
   logLevel: LogLevel;
 }

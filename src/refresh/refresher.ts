@@ -290,7 +290,9 @@ export class Refresher implements Supplier {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
       const now = this.options.clock.now();
-      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, this.options.lifetimeMs);
+      // A batch shared by another replica keeps the expiry it was extracted with.
+      const lifetimeMs = result.expiresAt === undefined ? this.options.lifetimeMs : result.expiresAt - now;
+      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, lifetimeMs);
       this.callsOk++;
       this.announce(sub, 'ok', startedAt);
       st.failures = 0;
