@@ -13,6 +13,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 const cap = (v, d, max) => Math.max(1, Math.min(Number(v ?? d), max));
 const ROUNDS = cap(process.env.FWD_ROUNDS, 3, 20);
@@ -139,8 +140,9 @@ async function measure(variant, count, concurrency, fn) {
 }
 
 async function startSwivel(name, dir, sim) {
+  const nodeArgs = name === 'after' && process.env.FWD_PROF_DIR ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${process.env.FWD_PROF_DIR}`] : [];
   const s = child(
-    [path.join(dir, 'dist/cli/main.js'), 'serve', '--port', '0', '--socks-port', '0', '--admin-port', '0'].concat([
+    [...nodeArgs, path.join(dir, 'dist/cli/main.js'), 'serve', '--port', '0', '--socks-port', '0', '--admin-port', '0'].concat([
       '--allow-private-endpoints',
       '--num',
       process.env.BENCH_UPSTREAMS ?? '4',
