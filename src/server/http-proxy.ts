@@ -19,7 +19,7 @@ import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { isReplayable, type Delivery, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
-import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
 import {
   MAX_URI_LENGTH,
@@ -27,8 +27,11 @@ import {
   SilentConnectionSweeper,
   applyHttpLimits,
   clientErrorAnswer,
+  markRequestSeen,
+  requestSeen,
   type ListenerLimits,
 } from './limits.js';
+import { isRepaired, retryWithFoldedContentLength } from './content-length.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
 import { answerFor, sendRawAnswer } from './http-answer.js';
 import { parseProxyAuthorization } from './http-auth.js';
@@ -181,6 +184,8 @@ export class HttpProxyListener implements Listener {
       socket.destroy();
       return;
     }
+    // `Content-Length: 5, 5`: llhttp refuses it, RFC 9112 §6.3 says process it as 5.
+    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) return;
     const { status, code } = clientErrorAnswer(err);
     const message = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
     sendRawAnswer(socket, { status, code, attempts: 0, message });
@@ -189,6 +194,7 @@ export class HttpProxyListener implements Listener {
   /** Limits node:http does not enforce with the answer we want: header count (431), URI length (414). */
   private checkHead(request: http.IncomingMessage, socket: net.Socket): void {
     this.sweeper.seen(socket);
+    markRequestSeen(socket);
     if (request.rawHeaders.length > this.limits.maxHeaders * 2) {
       throw new SwivelError('request_header_too_large', `more than ${this.limits.maxHeaders} request headers`);
     }
@@ -219,7 +225,8 @@ export class HttpProxyListener implements Listener {
       const answer = await this.opts.dialer.dial(
         { ...selection, replayable: isReplayable(request), cancel: x },
         x,
-        (endpoint, ctl?: DialCancel) => this.opts.forward(request, url, endpoint, ctl ?? x),
+        (endpoint, ctl) => this.opts.forward(request, url, endpoint, ctl),
+        discardAnswer,
       );
       if (x.cancelled) return answer.discard();
       this.opts.onSuccess?.(target.host, target.port);
@@ -228,8 +235,9 @@ export class HttpProxyListener implements Listener {
       x.status = answer.statusCode;
       // The endpoint counts as in flight until the body is delivered (status page).
       x.endpoint!.inFlight++;
-      // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
-      answer.deliver(response, this.draining, x);
+      // During a drain every answer says so, so keep-alive clients reconnect elsewhere; a
+      // connection whose head was repaired (content-length.ts) carries that one request only.
+      answer.deliver(response, this.draining || isRepaired(socket), x);
     } catch (err) {
       if (x.answer !== undefined) {
         // deliver() threw (a header node:http refuses): the answer is off, the request failed.
@@ -266,8 +274,11 @@ export class HttpProxyListener implements Listener {
       this.connections.busy(socket, x);
       socket.once('end', clientEnded);
       const tunnel = await this.opts.dialer
-        .dial({ ...selection, replayable: true, cancel: x }, x, (endpoint, ctl?: DialCancel) =>
-          this.opts.openTunnel(endpoint, host, port, ctl ?? x),
+        .dial(
+          { ...selection, replayable: true, cancel: x },
+          x,
+          (endpoint, ctl) => this.opts.openTunnel(endpoint, host, port, ctl),
+          destroyTunnel,
         )
         .finally(() => socket.off('end', clientEnded));
       this.connections.idle(socket, x);
@@ -350,4 +361,13 @@ export class HttpProxyListener implements Listener {
 /** Shared by every CONNECT socket while its tunnel is dialled: `this` is the socket. */
 function clientEnded(this: net.Socket): void {
   this.destroy();
+}
+
+/** An answer that arrived after its dial had settled (a hedge that lost by a tick). */
+function discardAnswer(answer: UpstreamAnswer): void {
+  answer.discard();
+}
+
+function destroyTunnel(tunnel: Tunnel): void {
+  tunnel.socket.destroy();
 }
