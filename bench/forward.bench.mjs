@@ -6,7 +6,8 @@
 //   FWD_BASE=/tmp/base node bench/forward.bench.mjs    # `before` = the dist/ of another checkout
 //
 // Knobs: FWD_ROUNDS (3), FWD_PLAIN (4000 keep-alive GETs per round), FWD_TUNNELS (1000 CONNECTs per
-// round), FWD_BULK (8 downloads of 10 MiB per round), FWD_CONCURRENCY (32), BENCH_UPSTREAMS (4).
+// round), FWD_BULK (8 downloads of 10 MiB per round), FWD_CONCURRENCY (32), BENCH_UPSTREAMS (4),
+// FWD_CASES (plain,connect,bulk), FWD_PROF_DIR (write a CPU profile of the `after` process there).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -22,6 +23,9 @@ const TUNNELS = cap(process.env.FWD_TUNNELS, 1000, 50_000);
 const BULK = cap(process.env.FWD_BULK, 8, 100);
 const CONCURRENCY = cap(process.env.FWD_CONCURRENCY, 32, 256);
 const BIG = 10 * 1024 * 1024;
+/** FWD_CASES=plain,connect,bulk (default all): which loads run each round. */
+const CASES = new Set((process.env.FWD_CASES ?? 'plain,connect,bulk').split(','));
+const SKIPPED = { cpuPerOp: NaN, opsPerSec: NaN, errors: 0 };
 
 if (process.argv[2] === '--target') {
   // The target, in its own process: a small JSON answer and a 10 MiB body (Content-Length framed).
@@ -140,7 +144,10 @@ async function measure(variant, count, concurrency, fn) {
 }
 
 async function startSwivel(name, dir, sim) {
-  const nodeArgs = name === 'after' && process.env.FWD_PROF_DIR ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${process.env.FWD_PROF_DIR}`] : [];
+  const nodeArgs =
+    name === 'after' && process.env.FWD_PROF_DIR
+      ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${process.env.FWD_PROF_DIR}`]
+      : [];
   const s = child(
     [...nodeArgs, path.join(dir, 'dist/cli/main.js'), 'serve', '--port', '0', '--socks-port', '0', '--admin-port', '0'].concat([
       '--allow-private-endpoints',
@@ -178,10 +185,10 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
-      const plain = await measure(v, PLAIN, CONCURRENCY, () => plainGet(v.agent, v.port, small));
-      const conn = await measure(v, TUNNELS, Math.min(CONCURRENCY, 16), () => tunnel(v.port, hostPort));
+      const plain = CASES.has('plain') ? await measure(v, PLAIN, CONCURRENCY, () => plainGet(v.agent, v.port, small)) : SKIPPED;
+      const conn = CASES.has('connect') ? await measure(v, TUNNELS, Math.min(CONCURRENCY, 16), () => tunnel(v.port, hostPort)) : SKIPPED;
       // Bulk right after request load: a GC cliff from per-request garbage would show here.
-      const bulk = await measure(v, BULK, 1, () => plainGet(v.agent, v.port, big));
+      const bulk = CASES.has('bulk') ? await measure(v, BULK, 1, () => plainGet(v.agent, v.port, big)) : SKIPPED;
       results[v.name].push({ plain, conn, bulk });
     }
   }
