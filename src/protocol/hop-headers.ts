@@ -20,6 +20,9 @@ const HOP_BY_HOP = new Set([
 /** Names listed in a Connection header value, lower-cased. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (value === undefined || value === '') return undefined;
+  // What nearly every client sends names only hop-by-hop fields already dropped: no Set to build.
+  const plain = value.toLowerCase();
+  if (plain === 'keep-alive' || plain === 'close') return undefined;
   const out = new Set<string>();
   let pos = 0;
   while (pos <= value.length) {
@@ -78,8 +81,6 @@ export function forwardResponseHeaders(raw: readonly Buffer[]): string[] {
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
   if (connection === undefined) return out;
-  const plain = connection.toLowerCase();
-  if (plain === 'keep-alive' || plain === 'close') return out;
   // Rare: a Connection header naming end-to-end-looking fields; drop those in a second pass.
   const named = connectionTokens(connection);
   if (named === undefined) return out;

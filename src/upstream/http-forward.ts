@@ -97,6 +97,9 @@ export function createHttpProxyForwarder(options: ForwardOptions): Forwarder {
   };
 }
 
+/** Bytes a slow client may have queued before the upstream is paused (per request). */
+const WRITE_SLACK_BYTES = 256 * 1024;
+
 const PENDING = 0;
 /** Head in, the attempt resolved; body chunks are held until `deliver`. */
 const ANSWERED = 1;
@@ -179,7 +182,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler, UpstreamAnswer {
       return true;
     }
     if (this.state !== DELIVERING) return false;
-    if (res.write(chunk)) return true;
+    // write() says false past the socket's 16 KiB mark, below one 64 KiB read: pausing undici
+    // there would pause and resume its parser (and copy the socket's buffer) per chunk.
+    if (res.write(chunk) || res.writableLength < WRITE_SLACK_BYTES) return true;
     res.once('drain', (this.onDrain ??= () => this.resumeUpstream?.()));
     return false;
   }
