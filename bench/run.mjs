@@ -2,7 +2,7 @@
 // each bench in its own process one after another, and prints their tables.
 import { spawnSync } from 'node:child_process';
 
-const benches = ['bench/parse.bench.mjs', 'bench/select.bench.mjs', 'bench/proxy.bench.mjs'];
+const benches = ['bench/parse.bench.mjs', 'bench/select.bench.mjs', 'bench/proxy.bench.mjs', 'bench/forward.bench.mjs'];
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file}`);
