@@ -165,6 +165,20 @@ describe('framing', () => {
     expect(res.body).toBe('ok');
   });
 
+  it('answers HEAD with the upstream head and no body, and the next request still works', async () => {
+    const up = await rawUpstream((s, head) =>
+      s.write(head.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    );
+    const f = await front(up.port);
+    const a = await rawExchange(f.port, GET(TARGET_PORT).replace('GET', 'HEAD'), 1000);
+    expect(a.status).toBe(200);
+    expect(rawHeader(a, 'content-length')).toBe('5');
+    expect(a.text.endsWith('\r\n\r\n')).toBe(true);
+    const b = await rawExchange(f.port, GET(TARGET_PORT), 1000);
+    expect(b.text.endsWith('\r\n\r\nok')).toBe(true);
+    expect(f.outcomes).toEqual(['delivered ok', 'delivered ok']);
+  });
+
   it('cuts the client connection when the upstream body ends short of its Content-Length', async () => {
     const up = await rawUpstream((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort'));
     const f = await front(up.port);
