@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawExchange } from './helpers/raw-http.js';
 import { startSwivel, stopAll, type Harness } from './helpers/swivel.js';
 
 afterEach(stopAll);
@@ -93,5 +94,15 @@ describe('kept-alive client connections', () => {
     const outcomes = h.logs.find('access');
     expect(outcomes.every((o) => o.code === 'ok' && o.status === 200 && (o.bytesOut as number) > 0)).toBe(true);
     expect(new Set(outcomes.map((o) => o.endpoint)).size).toBe(4);
+  });
+});
+
+describe('a request repaired from Content-Length: 5, 5', () => {
+  it('is answered even when its upstream takes longer than --header-timeout', async () => {
+    const h = await startSwivel({ flags: { 'header-timeout': '300ms' } });
+    await Promise.all(h.sim.upstreams.map((u) => u.setMode('slow-start', { delayMs: 700 })));
+    const answer = await rawExchange(h.port, `POST ${h.echoUrl} HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello`, 5000);
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('hello');
   });
 });

@@ -185,7 +185,12 @@ export class HttpProxyListener implements Listener {
       return;
     }
     // `Content-Length: 5, 5`: llhttp refuses it, RFC 9112 §6.3 says process it as 5.
-    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) return;
+    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) {
+      // The repaired stream over this socket is a connection of its own now, with its own head
+      // timeout; the sweep must not cut the socket under it while its request is served.
+      this.sweeper.seen(socket);
+      return;
+    }
     const { status, code } = clientErrorAnswer(err);
     const message = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
     sendRawAnswer(socket, { status, code, attempts: 0, message });
