@@ -8,6 +8,7 @@ const benches = [
   'bench/proxy.bench.mjs',
   'bench/economy.bench.mjs',
   'bench/redis.bench.mjs',
+  'bench/forward.bench.mjs',
 ];
 let failed = 0;
 for (const file of benches) {
