@@ -41,7 +41,7 @@ export function readKnobs(repoRoot) {
     connections: int('COMPARE_CONNECTIONS', 50, 1, 1000),
     connectConcurrency: int('COMPARE_CONNECT_CONCURRENCY', 16, 1, 512),
     maxOps: int('COMPARE_MAX_OPS', 200_000, 100, 2_000_000),
-    bulkCount: int('COMPARE_BULK_COUNT', 8, 1, 100),
+    bulkCount: int('COMPARE_BULK_COUNT', 10, 1, 100),
     bulkMiB: int('COMPARE_BULK_MIB', 10, 1, 256),
     wrkThreads: int('COMPARE_WRK_THREADS', 2, 1, 16),
     haproxyThreads: int('COMPARE_HAPROXY_THREADS', 1, 1, 64),

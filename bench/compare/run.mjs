@@ -88,7 +88,10 @@ export async function main() {
     if (stopping) return;
     stopping = true;
     log(`${sig}: stopping everything this run started`);
-    stopAll().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    stopAll().finally(() => {
+      if (!k.keepTmp) rmSync(tmp, { recursive: true, force: true });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -200,12 +203,17 @@ async function run(k, tmp) {
       cpuPerOpUs: r.ok > 0 ? cpuUs / r.ok : NaN,
       upstreamHits: after.up.map((u, i) => u[counts.upstream] - before.up[i][counts.upstream]),
       targetHits: after.served[counts.target] - before.served[counts.target],
+      // Traffic of the other kind in this window (should be 0): a probe, a retry, a late request.
+      strayUpstream: after.up.reduce((a, u, i) => a + u.http + u.connect - before.up[i].http - before.up[i].connect, 0),
+      strayTarget: Object.keys(after.served).reduce((a, key) => a + after.served[key] - before.served[key], 0),
     };
     const errs = Object.values(r.errors).reduce((a, b) => a + b, 0);
     log(
       `  ${mode.padEnd(12)} ${c.label.padEnd(26)} ${res.opsPerSec.toFixed(1).padStart(8)} ops/s  p99 ${(r.p99Ms ?? NaN).toFixed(2).padStart(7)} ms  ` +
         `${(res.cpuPerOpUs ?? NaN).toFixed(0).padStart(6)} µs/op  errors ${errs}  upstream hits ${res.upstreamHits.join('/')} for ${r.ok} ok`,
     );
+    res.strayUpstream -= res.upstreamHits.reduce((a, b) => a + b, 0);
+    res.strayTarget -= res.targetHits;
     return res;
   }
 

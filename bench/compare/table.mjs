@@ -117,9 +117,9 @@ export function detailTable(rows, { bulkMiB }) {
       fmt(r.p99Ms, 2),
       cpuCell(r.load, r.cpuPerOpUs),
       errorCell(r),
-      fmt(r.viaUpstreams, 2),
+      `${fmt(r.viaUpstreams, 2)}${r.strayUpstream ? ` (+${r.strayUpstream} other)` : ''}`,
       r.upstreamShare.map((s) => s.toFixed(0)).join('/'),
-      fmt(r.atTarget, 2),
+      `${fmt(r.atTarget, 2)}${r.strayTarget ? ` (+${r.strayTarget} other)` : ''}`,
     ]),
     2,
   );
