@@ -22,14 +22,16 @@ function pkgVersion(repoRoot, name) {
 
 export function machine(repoRoot, versions) {
   const commit = git(repoRoot, ['rev-parse', '--short', 'HEAD']);
-  const dirty = git(repoRoot, ['status', '--porcelain', '--', 'src']) ? ' (src/ modified)' : '';
+  // The last commit that touched src/ is what the default swivel build was compiled from.
+  const srcCommit = git(repoRoot, ['log', '-1', '--format=%h', '--', 'src']);
+  const dirty = git(repoRoot, ['status', '--porcelain', '--', 'src']) ? ', modified' : '';
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpus: `${os.availableParallelism()} × ${os.cpus()[0]?.model ?? '?'}`,
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     'proxy-chain': pkgVersion(repoRoot, 'proxy-chain'),
-    swivel: commit === undefined ? '?' : `${commit}${dirty}`,
+    swivel: commit === undefined ? '?' : `${commit} (src/ at ${srcCommit}${dirty})`,
     ...versions,
   };
 }

@@ -241,8 +241,9 @@ async function run(k, tmp) {
   const out = [
     `## bench:compare, ${m.date}`,
     '',
-    `Machine: ${m.cpus}; ${m.kernel}; Node ${m.node}; proxy-chain ${m['proxy-chain']}; swivel ${m.swivel}; ${m.squid}; ${m.haproxy}; wrk: ${m.wrk}.`,
+    `Machine: ${m.cpus}; ${m.kernel}; Node ${m.node}; proxy-chain ${m['proxy-chain']}; this checkout ${m.swivel}; ${m.squid}; ${m.haproxy}; wrk: ${m.wrk}.`,
     `Load average (1/5/15 min): ${loadAtStart} at start, ${loadAtEnd} at end.`,
+    `swivel builds: ${k.swivels.map((s) => `${s.label} = ${path.relative(REPO, s.mainJs) || s.mainJs}`).join(', ')}${k.swivelArgs.length ? ` (extra flags: ${k.swivelArgs.join(' ')})` : ''}.`,
     `Run: ${k.rounds} rounds, order rotated each round; plain: ${useWrk ? 'wrk' : 'Node client'}, ${k.connections} keep-alive connections, ${k.seconds} s; ` +
       `CONNECT: ${k.connectConcurrency} concurrent, a new tunnel per op, one small GET inside, ${k.seconds} s; ` +
       `bulk: ${k.bulkCount} × ${k.bulkMiB} MiB one after another (cap ${k.seconds} s). Medians over rounds, (min–max).`,
