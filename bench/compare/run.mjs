@@ -232,7 +232,24 @@ async function run(k, tmp) {
   for (let round = 1; round <= k.rounds; round++) {
     log(`round ${round}/${k.rounds}`);
     const order = candidates.map((_, i) => candidates[(i + round - 1) % candidates.length]);
-    for (const mode of k.loads) for (const c of order) results.push(await measure(c, mode, round));
+    for (const mode of k.loads) {
+      for (const c of order) {
+        if (c.gone) continue;
+        try {
+          results.push(await measure(c, mode, round));
+        } catch (err) {
+          // A proxy that dies mid-run is left out of the rest (its rows keep the rounds it finished);
+          // the baseline's upstream or the target dying ends the run, nothing is comparable after that.
+          const exited = c.proc.exitCode !== null || c.proc.signalCode !== null;
+          if (!exited || c.key === 'baseline') throw err;
+          c.gone = true;
+          notes.push(
+            `${c.label}: exited (${c.proc.exitCode ?? c.proc.signalCode}) during ${mode} of round ${round}; left out from there. ${c.log ? `Log ${c.log}:\n${tail(c.log)}` : ''}`,
+          );
+          log(`note: ${notes.at(-1)}`);
+        }
+      }
+    }
   }
   const loadAtEnd = loadAverage();
 

@@ -21,11 +21,14 @@ export function squidConf({ port, dir, upstreamPorts, runAsUser }) {
     '# cache off: no cache_dir (memory only), nothing admitted to it',
     'cache deny all',
     'cache_mem 0 MB',
-    '# every request goes to a parent, picked round-robin; no ICP/HTCP queries',
+    '# every request goes to a parent, picked round-robin; no ICP/HTCP queries, no cache digests',
+    '# fetched from the parents (they would show as stray requests at the upstreams), no ICMP pinger',
     'never_direct allow all',
-    ...upstreamPorts.map((p, i) => `cache_peer 127.0.0.1 parent ${p} 0 no-query round-robin name=u${i + 1}`),
+    ...upstreamPorts.map((p, i) => `cache_peer 127.0.0.1 parent ${p} 0 no-query no-digest round-robin name=u${i + 1}`),
     'icp_port 0',
     'htcp_port 0',
+    'digest_generation off',
+    'pinger_enable off',
     'dns_nameservers 127.0.0.1',
     '# loopback bench: any client, any port (CONNECT to the target port is not 443)',
     'http_access allow all',
@@ -53,7 +56,10 @@ export async function startSquid({ tmp, upstreamPorts }) {
   mkdirSync(dir, { recursive: true });
   // Run as root, squid drops to cache_effective_user, which must be able to write its pid and log.
   const root = process.getuid?.() === 0;
-  if (root) chmodSync(dir, 0o777);
+  if (root) {
+    chmodSync(tmp, 0o711); // mkdtemp makes it 0700: let squid's user reach its own directory
+    chmodSync(dir, 0o777);
+  }
   const port = await freePort();
   const conf = path.join(dir, 'squid.conf');
   writeFileSync(conf, squidConf({ port, dir, upstreamPorts, runAsUser: root ? 'proxy' : undefined }));
