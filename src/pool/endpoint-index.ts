@@ -14,7 +14,7 @@ const MIN_CAPACITY = 16;
 export class EndpointIndex {
   /** 0 marks an empty slot: a port is never 0, so no key is. */
   private keys = new Float64Array(MIN_CAPACITY);
-  private values: Array<Endpoint | undefined> = new Array<Endpoint | undefined>(MIN_CAPACITY).fill(undefined);
+  private values = new Array<Endpoint | undefined>(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   private used = 0;
   private readonly byName = new Map<string, Endpoint>();
@@ -96,7 +96,7 @@ export class EndpointIndex {
 
   clear(): void {
     this.keys = new Float64Array(MIN_CAPACITY);
-    this.values = new Array<Endpoint | undefined>(MIN_CAPACITY).fill(undefined);
+    this.values = new Array<Endpoint | undefined>(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
     this.used = 0;
     this.byName.clear();
@@ -114,12 +114,22 @@ export class EndpointIndex {
     }
   }
 
+  /** Make room for `more` IPv4 entries at once (an ingest knows its batch size: one rehash, not log n). */
+  reserve(more: number): void {
+    let capacity = this.keys.length;
+    while ((this.used + more) * 2 > capacity) capacity *= 2;
+    if (capacity !== this.keys.length) this.rehash(capacity);
+  }
+
   private grow(): void {
+    this.rehash(this.keys.length * 2);
+  }
+
+  private rehash(capacity: number): void {
     const oldKeys = this.keys;
     const oldValues = this.values;
-    const capacity = oldKeys.length * 2;
     this.keys = new Float64Array(capacity);
-    this.values = new Array<Endpoint | undefined>(capacity).fill(undefined);
+    this.values = new Array<Endpoint | undefined>(capacity);
     this.mask = capacity - 1;
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i]!;

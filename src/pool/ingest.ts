@@ -43,6 +43,7 @@ export async function ingestInSlices(
   const maxSliceMs = options.maxSliceMs ?? DEFAULT_SLICE_MS;
   const pause = options.yieldToLoop ?? yieldToLoop;
   const total: IngestResult = { added: 0, renewed: 0 };
+  sub.reserve(parsed.length);
   let from = 0;
   while (from < parsed.length) {
     if (from > 0) {

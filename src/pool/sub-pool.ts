@@ -65,6 +65,11 @@ export class SubPool {
     return this.strategy.pickFrom(this.live, now);
   }
 
+  /** Room in the address index for `n` more endpoints (a sliced ingest sizes it once). */
+  reserve(n: number): void {
+    this.byAddress.reserve(n);
+  }
+
   /** The pool handed `e` out and counted the use (least-used re-sorts it). */
   noteUse(e: Endpoint): void {
     if (this.live.has(e)) this.strategy.used?.(e);
@@ -106,6 +111,7 @@ export class SubPool {
     const expiresAt = now + lifetimeMs;
     let added = 0;
     let renewed = 0;
+    this.byAddress.reserve(to - from);
     for (let i = from; i < to; i++) {
       const p = parsed[i]!;
       // Look the address up before building an Endpoint: renewals (the common case on a steady

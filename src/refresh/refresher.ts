@@ -211,7 +211,8 @@ export class Refresher implements Supplier {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
       const now = this.options.clock.now();
-      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, this.options.lifetimeMs);
+      // Sliced: requests keep moving while a large answer goes in (pool/ingest.ts).
+      const { added, renewed } = await this.options.pool.ingestInSlices(sub, accepted, now, this.options.lifetimeMs);
       this.callsOk++;
       this.announce(sub, 'ok', startedAt);
       st.failures = 0;
