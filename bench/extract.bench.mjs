@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { jsonBody } from './bodies.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -27,18 +28,6 @@ function boundedInt(raw, fallback, min, max, name) {
     return fallback;
   }
   return n;
-}
-
-/** The documented shape: groups of 10 ports on one public host (so the filter keeps them all). */
-export function jsonBody(entries) {
-  const groups = [];
-  for (let i = 0; i < entries; i += 10) {
-    const group = [];
-    const host = `${23 + ((i >> 20) & 63)}.${(i >> 12) & 255}.${(i >> 4) & 255}.${(i * 7) & 255}`;
-    for (let j = i; j < Math.min(i + 10, entries); j++) group.push(`${host}:${10000 + (j % 10)}`);
-    groups.push(group);
-  }
-  return JSON.stringify({ code: 200, msg: 'ok', data: { list: groups } });
 }
 
 async function child(dist, entries, repeat) {
