@@ -19,6 +19,7 @@
 // expired by moving the clock), as when one extraction's node dies: a scan walks the block, the
 // live set skips it. `retry` is the retry pick (avoid = two endpoints already tried).
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 

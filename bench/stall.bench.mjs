@@ -18,7 +18,8 @@
 // wall time; medians over the rounds, plus the worst gap of any round.
 import { createServer } from 'node:http';
 import { spawn } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { jsonBody } from './bodies.mjs';
