@@ -25,7 +25,7 @@ export class EndpointIndex {
 
   /** The endpoint at `host:port`, if indexed. */
   get(host: string, port: number): Endpoint | undefined {
-    const v4 = ipv4Number(host);
+    const v4 = numericHost(host, port);
     if (v4 < 0) return this.byName.get(endpointId(host, port));
     return this.values[this.find(v4 * 65536 + port)];
   }
@@ -35,8 +35,8 @@ export class EndpointIndex {
     const colon = id.lastIndexOf(':');
     if (colon > 0 && id.charCodeAt(0) !== 91 /* [ */) {
       const v4 = ipv4Number(id, 0, colon);
-      if (v4 >= 0) {
-        const port = Number(id.slice(colon + 1));
+      const port = Number(id.slice(colon + 1));
+      if (v4 >= 0 && isPort(port)) {
         const e = this.values[this.find(v4 * 65536 + port)];
         return e !== undefined && e.id === id ? e : undefined;
       }
@@ -46,7 +46,7 @@ export class EndpointIndex {
 
   /** Index `e` under its address, replacing whatever was there. */
   set(e: Endpoint): void {
-    const v4 = ipv4Number(e.host);
+    const v4 = numericHost(e.host, e.port);
     if (v4 < 0) {
       this.byName.set(e.id, e);
       return;
@@ -66,7 +66,7 @@ export class EndpointIndex {
 
   /** Drop `e`, only if it is the one indexed under its address (a fresh one may have replaced it). */
   delete(e: Endpoint): void {
-    const v4 = ipv4Number(e.host);
+    const v4 = numericHost(e.host, e.port);
     if (v4 < 0) {
       if (this.byName.get(e.id) === e) this.byName.delete(e.id);
       return;
@@ -139,6 +139,15 @@ export class EndpointIndex {
       this.values[slot] = oldValues[i];
     }
   }
+}
+
+/** The IPv4 value when `host:port` can take a numeric key (a port of 0 would make the empty key), else -1. */
+function numericHost(host: string, port: number): number {
+  return isPort(port) ? ipv4Number(host) : -1;
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** Mixes address and port (a key is address × 65536 + port, below 2^48) into 32 well-spread bits. */
