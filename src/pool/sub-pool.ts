@@ -51,10 +51,6 @@ export class SubPool {
     return this.byAddress.getById(id);
   }
 
-  /** Endpoints in rotation right now, expired ones not yet met by a pick included. */
-  get liveCount(): number {
-    return this.live.count;
-  }
 
   /**
    * One endpoint by the rotation strategy; a retry (non-empty `avoid`) picks at random among the
