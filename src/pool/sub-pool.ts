@@ -51,7 +51,6 @@ export class SubPool {
     return this.byAddress.getById(id);
   }
 
-
   /**
    * One endpoint by the rotation strategy; a retry (non-empty `avoid`) picks at random among the
    * untried instead of the failed one's neighbour. Undefined when none is usable.
