@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isUsable } from '../src/pool/endpoint.js';
 import type { ParsedEndpoint } from '../src/provider/types.js';
 import { Refresher } from '../src/refresh/refresher.js';
+import { filterInSlices } from '../src/pool/ingest.js';
 import { makePool } from './helpers/pool.js';
 
 const LIFE = 60_000;
@@ -123,5 +124,23 @@ describe('EndpointPool.ingestInSlices', () => {
     expect(sizes.some((n) => n > 0 && n < size)).toBe(true);
     expect(served.filter((ok, i) => sizes[i]! > 0).every(Boolean)).toBe(true);
     refresher.stop();
+  });
+});
+
+describe('filterInSlices', () => {
+  it('drops refused entries in place, in order, with the first reason, pausing between slices', async () => {
+    const list = batch(0, 10);
+    const kept = list.filter((_, i) => i % 3 !== 0);
+    let pauses = 0;
+    const result = await filterInSlices(list, (e) => (Number(e.host.split('.')[3]) % 3 === 1 ? `refused ${e.host}` : undefined), {
+      maxEntries: 3,
+      yieldToLoop: () => {
+        pauses++;
+        return Promise.resolve();
+      },
+    });
+    expect(list).toEqual(kept);
+    expect(result).toEqual({ rejected: 4, example: 'refused 198.51.0.1' });
+    expect(pauses).toBe(3);
   });
 });

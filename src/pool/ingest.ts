@@ -67,3 +67,40 @@ export async function ingestInSlices(
   }
   return total;
 }
+
+/** What filterInSlices dropped: how many, and the first reason (for one warning per extraction). */
+export interface FilterResult {
+  rejected: number;
+  example: string | undefined;
+}
+
+/**
+ * Drop the entries `reject` refuses from `endpoints`, in place (the parser's array is the caller's,
+ * so no second array is built), yielding to the event loop every `maxEntries`: the ingest filter
+ * reads every entry's host, which at 100 000 entries (and in code not yet optimised, on the first
+ * refresh) is tens of milliseconds in one piece otherwise.
+ */
+export async function filterInSlices(
+  endpoints: ParsedEndpoint[],
+  reject: (e: ParsedEndpoint) => string | undefined,
+  options: SliceOptions = {},
+): Promise<FilterResult> {
+  const maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_SLICE_ENTRIES);
+  const pause = options.yieldToLoop ?? yieldToLoop;
+  let example: string | undefined;
+  let w = 0;
+  let budget = maxEntries;
+  for (let r = 0; r < endpoints.length; r++) {
+    const e = endpoints[r]!;
+    const reason = reject(e);
+    if (reason === undefined) endpoints[w++] = e;
+    else example ??= reason;
+    if (--budget === 0 && r + 1 < endpoints.length) {
+      await pause();
+      budget = maxEntries;
+    }
+  }
+  const rejected = endpoints.length - w;
+  endpoints.length = w;
+  return { rejected, example };
+}

@@ -13,6 +13,7 @@ import { Emitter } from '../pool/events.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
+import { filterInSlices } from '../pool/ingest.js';
 import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { retryAfterMs } from '../provider/retry-after.js';
@@ -206,7 +207,7 @@ export class Refresher implements Supplier {
           'skipped malformed entries in the extraction answer',
         );
       }
-      const accepted = this.filter(result.endpoints, sub);
+      const accepted = await this.filter(result.endpoints, sub);
       if (accepted.length === 0) {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
@@ -236,19 +237,11 @@ export class Refresher implements Supplier {
   }
 
   /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */
-  private filter(endpoints: ParsedEndpoint[], sub: SubPool): ParsedEndpoint[] {
+  private async filter(endpoints: ParsedEndpoint[], sub: SubPool): Promise<ParsedEndpoint[]> {
     const reject = this.options.reject;
     if (reject === undefined) return endpoints;
-    let example: string | undefined;
-    let w = 0;
-    for (let r = 0; r < endpoints.length; r++) {
-      const e = endpoints[r]!;
-      const reason = reject(e);
-      if (reason === undefined) endpoints[w++] = e;
-      else example ??= reason;
-    }
-    const rejected = endpoints.length - w;
-    endpoints.length = w;
+    // In slices, as the ingest after it (pool/ingest.ts).
+    const { rejected, example } = await filterInSlices(endpoints, reject);
     if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
     return endpoints;
   }
