@@ -15,6 +15,7 @@ import type { ParsedEndpoint } from '../provider/types.js';
 import { endpointId, isUsable, type Endpoint, type EndpointHealth } from './endpoint.js';
 import { Emitter, emptyCounters, type PoolCounters, type PoolEvent } from './events.js';
 import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
+import { ingestInSlices, type SliceOptions } from './ingest.js';
 import { MemorySessionStore } from './sessions/memory.js';
 import { sessionKey, type SessionEntry, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
@@ -117,12 +118,12 @@ export class EndpointPool {
   select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[], sessionTtlMs?: number): Endpoint | undefined {
     const now = this.now;
     sub.lastDemandAt = now;
-    if (session === undefined) return this.handOut(sub.select(now, avoid), now);
+    if (session === undefined) return this.handOut(sub, sub.select(now, avoid), now);
 
     const key = sessionKey(sub.key, session);
     const bound = this.sessions.get(key);
     if (bound !== undefined && isUsable(bound, now) && (avoid === undefined || !avoid.includes(bound))) {
-      return this.handOut(bound, now);
+      return this.handOut(sub, bound, now);
     }
     // A shared store may know this session from another replica: let acquire() ask it first.
     if (bound === undefined && this.sessions.lookup !== undefined) return undefined;
@@ -147,7 +148,7 @@ export class EndpointPool {
     if (bound !== undefined) {
       this.log.debug({ session, pool: sub.key, from: bound.id, to: next.id, reason: rebindReason(bound, now) }, 'session re-bound');
     }
-    return this.handOut(next, now);
+    return this.handOut(sub, next, now);
   }
 
   /** Add what an extraction returned to `sub`; counts and announces it. */
@@ -175,6 +176,9 @@ export class EndpointPool {
     e.successes = saved.successes;
     e.failures = saved.failures;
     e.lastUsedAt = saved.lastUsedAt;
+    // Through the sub-pool's own bookkeeping: rotation's live set and least-used's order.
+    if (e.health === 'ejected') sub.park(e);
+    sub.noteUse(e);
     return e;
   }
 
@@ -186,6 +190,34 @@ export class EndpointPool {
   /** Re-bind a saved session, its idle TTL running from `touchedAt` (state file). */
   restoreSession(entry: SessionEntry): void {
     this.sessions.restore?.(entry);
+  }
+
+  /**
+   * ingest() in slices that yield to the event loop between them (pool/ingest.ts), for large
+   * answers: requests are served from what is in meanwhile. Counters move per slice; one
+   * `extracted` event with the totals at the end.
+   */
+  async ingestInSlices(
+    sub: SubPool,
+    parsed: readonly ParsedEndpoint[],
+    now: number,
+    lifetimeMs: number,
+    options?: SliceOptions,
+  ): Promise<IngestResult> {
+    const result = await ingestInSlices(
+      sub,
+      parsed,
+      now,
+      lifetimeMs,
+      (slice) => {
+        this.counters.extracted += slice.added;
+        this.counters.renewed += slice.renewed;
+      },
+      () => this.subPools.get(sub.key) === sub,
+      options,
+    );
+    if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
+    return result;
   }
 
   /** Retire expired endpoints in every sub-pool; returns how many were removed. */
@@ -206,6 +238,7 @@ export class EndpointPool {
     endpoint.ejections++;
     endpoint.health = 'ejected';
     endpoint.ejectedUntil = untilMs;
+    this.subPoolOf(endpoint)?.park(endpoint);
     this.counters.ejected++;
     if (this.events.listening) this.events.emit({ type: 'ejected', endpoint, reason, forMs: untilMs - this.now });
   }
@@ -215,6 +248,7 @@ export class EndpointPool {
     endpoint.health = 'healthy';
     endpoint.consecutiveFailures = 0;
     endpoint.ejectedUntil = 0;
+    this.subPoolOf(endpoint)?.admit(endpoint, this.now);
     this.counters.readmitted++;
     if (this.events.listening) this.events.emit({ type: 'readmitted', endpoint, why });
   }
@@ -278,7 +312,7 @@ export class EndpointPool {
     const remote = id === undefined ? undefined : sub.byEndpointId(id);
     if (remote !== undefined && isUsable(remote, now) && (avoid === undefined || !avoid.includes(remote))) {
       this.sessions.bind(key, remote, sessionTtlMs);
-      return this.handOut(remote, now);
+      return this.handOut(sub, remote, now);
     }
     return this.bindNew(sub, key, session, this.sessions.get(key), now, avoid, sessionTtlMs);
   }
@@ -313,11 +347,12 @@ export class EndpointPool {
     }
   }
 
-  private handOut(e: Endpoint | undefined, now: number): Endpoint | undefined {
+  private handOut(sub: SubPool, e: Endpoint | undefined, now: number): Endpoint | undefined {
     if (e !== undefined) {
       if (e.uses === 0) this.counters.used++;
       e.uses++;
       e.lastUsedAt = now;
+      sub.noteUse(e);
     }
     return e;
   }

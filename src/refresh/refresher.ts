@@ -17,6 +17,7 @@ import { Emitter } from '../pool/events.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
+import { filterInSlices } from '../pool/ingest.js';
 import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { retryAfterMs } from '../provider/retry-after.js';
@@ -285,14 +286,15 @@ export class Refresher implements Supplier {
           'skipped malformed entries in the extraction answer',
         );
       }
-      const accepted = this.filter(result.endpoints, sub);
+      const accepted = await this.filter(result.endpoints, sub);
       if (accepted.length === 0) {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
       const now = this.options.clock.now();
       // A batch shared by another replica keeps the expiry it was extracted with.
       const lifetimeMs = result.expiresAt === undefined ? this.options.lifetimeMs : result.expiresAt - now;
-      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, lifetimeMs);
+      // Sliced: requests keep moving while a large answer goes in (pool/ingest.ts).
+      const { added, renewed } = await this.options.pool.ingestInSlices(sub, accepted, now, lifetimeMs);
       this.callsOk++;
       this.announce(sub, 'ok', startedAt);
       st.failures = 0;
@@ -317,19 +319,11 @@ export class Refresher implements Supplier {
   }
 
   /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */
-  private filter(endpoints: ParsedEndpoint[], sub: SubPool): ParsedEndpoint[] {
+  private async filter(endpoints: ParsedEndpoint[], sub: SubPool): Promise<ParsedEndpoint[]> {
     const reject = this.options.reject;
     if (reject === undefined) return endpoints;
-    let example: string | undefined;
-    let w = 0;
-    for (let r = 0; r < endpoints.length; r++) {
-      const e = endpoints[r]!;
-      const reason = reject(e);
-      if (reason === undefined) endpoints[w++] = e;
-      else example ??= reason;
-    }
-    const rejected = endpoints.length - w;
-    endpoints.length = w;
+    // In slices, as the ingest after it (pool/ingest.ts).
+    const { rejected, example } = await filterInSlices(endpoints, reject);
     if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
     return endpoints;
   }
