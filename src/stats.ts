@@ -50,6 +50,8 @@ export interface SwivelStats {
   extraction: {
     calls: number;
     ok: number;
+    /** Served by a batch another replica extracted: not counted in `calls`. */
+    shared: number;
     failed: Record<string, number>;
     extracted: number;
     renewed: number;
@@ -135,6 +137,7 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
     extraction: {
       calls: refresher.calls,
       ok: refresher.callsOk,
+      shared: refresher.callsShared,
       failed: Object.fromEntries(refresher.callsFailed),
       extracted: c.extracted,
       renewed: c.renewed,

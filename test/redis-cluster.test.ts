@@ -59,6 +59,9 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     expect(replicas.map((r) => r.app.cluster!.status().apiCalls).sort()).toEqual([0, 0, 1]);
     // The two that waited took the batch from the holder's notice, expiry and all.
     expect(replicas.map((r) => r.app.cluster!.status().servedShared).sort()).toEqual([0, 1, 1]);
+    // Stats and /metrics count the one call once across the fleet, and the two shares apart.
+    expect(replicas.map((r) => r.app.stats().extraction.calls).sort()).toEqual([0, 0, 1]);
+    expect(replicas.map((r) => r.app.stats().extraction.shared).sort()).toEqual([0, 1, 1]);
     const expiries = new Set(replicas.map((r) => r.app.pool.defaultPool.endpoints[0]!.expiresAt));
     expect(expiries.size).toBe(1);
 

@@ -119,6 +119,15 @@ export class SwivelMetrics {
       },
     });
     new Counter({
+      name: 'swivel_extraction_shared_total',
+      help: 'Extractions served by a batch another replica extracted (--redis-url); no API call was made',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats().extraction.shared);
+      },
+    });
+    new Counter({
       name: 'swivel_connections_dropped_total',
       help: 'Client connections closed at accept because the listener was at --max-connections',
       labelNames: ['listener'],

@@ -173,7 +173,7 @@ export class SharedSource implements EndpointSource {
     this.servedShared++;
     this.log.debug({ pool: best.pool, endpoints: best.endpoints.length }, 'served a batch another replica extracted');
     // A copy: the refresher filters its array in place.
-    return { endpoints: best.endpoints.slice(), malformed: 0, expiresAt: best.expiresAt };
+    return { endpoints: best.endpoints.slice(), malformed: 0, expiresAt: best.expiresAt, shared: true };
   }
 
   private async extractForAll(poolKey: string, query: ExtractQuery, signal: AbortSignal | undefined): Promise<ParseResult> {

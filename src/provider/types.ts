@@ -39,6 +39,8 @@ export interface ParseResult {
    * "now + lifetime": a batch another replica extracted earlier (cluster/shared-source.ts).
    */
   expiresAt?: number;
+  /** Another replica paid for this batch: not an API call of ours (stats, metrics). */
+  shared?: boolean;
 }
 
 /** What the pool needs from a provider: one extraction at a time. */

@@ -102,6 +102,8 @@ export class Refresher implements Supplier {
   /** Extraction calls made, successful or not and how they ended (stats, metrics, tests). */
   calls = 0;
   callsOk = 0;
+  /** Extractions served by a batch another replica extracted (--redis-url): no call of ours. */
+  callsShared = 0;
   readonly callsFailed = new Map<string, number>();
   readonly events = new Emitter<ExtractionEvent>();
 
@@ -295,8 +297,11 @@ export class Refresher implements Supplier {
       const lifetimeMs = result.expiresAt === undefined ? this.options.lifetimeMs : result.expiresAt - now;
       // Sliced: requests keep moving while a large answer goes in (pool/ingest.ts).
       const { added, renewed } = await this.options.pool.ingestInSlices(sub, accepted, now, lifetimeMs);
-      this.callsOk++;
-      this.announce(sub, 'ok', startedAt);
+      if (result.shared === true) {
+        this.calls--;
+        this.callsShared++;
+      } else this.callsOk++;
+      this.announce(sub, result.shared === true ? 'shared' : 'ok', startedAt);
       st.failures = 0;
       st.nextAttemptAt = 0;
       st.lastError = undefined;
