@@ -31,12 +31,7 @@ export function validateApiBase(apiBase: string, source: string): string {
 
 export function probeUrl(value: string | undefined, source: string): string | undefined {
   if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(value);
   if (url?.protocol !== 'http:') fail(`Expected \`${source}\` to be an http:// URL, got \`${value}\``);
   return value;
 }
@@ -64,16 +59,20 @@ export function statePath(value: string | undefined, source: string): string | u
 /** A redis:// or rediss:// URL; the message never shows its password. */
 export function redisUrl(value: string | undefined, source: string): string | undefined {
   if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(value);
   if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
     // Whatever precedes an `@` may be a password, parsed or not.
     const shown = value.includes('@') ? `***@${value.slice(value.lastIndexOf('@') + 1)}` : value;
     fail(`Expected \`${source}\` to be a redis://host:port or rediss://host:port URL, got \`${shown}\``);
   }
   return value;
+}
+
+/** The URL `value` spells, or undefined when it spells none. */
+function urlOrUndefined(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }

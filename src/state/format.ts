@@ -5,29 +5,15 @@
  * is rejected whole with a reason (one log line, then a normal start): half-trusting a damaged
  * file could bind a session to the wrong endpoint.
  */
-import type { EndpointHealth } from '../pool/endpoint.js';
+import type { RestoredEndpoint } from '../pool/pool.js';
 import { geoKey, type GeoSelection } from '../pool/geo-key.js';
 import type { DemandSnapshot } from '../refresh/demand.js';
 
 export const STATE_FORMAT = 'swivel-state';
 export const STATE_VERSION = 1;
 
-export interface EndpointRecord {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  extractedAt: number;
-  expiresAt: number;
-  health: EndpointHealth;
-  ejectedUntil: number;
-  ejections: number;
-  consecutiveFailures: number;
-  uses: number;
-  successes: number;
-  failures: number;
-  lastUsedAt: number;
-}
+/** One saved endpoint: exactly what the pool restores (pool.ts RestoredEndpoint). */
+export type EndpointRecord = RestoredEndpoint;
 
 export interface PoolRecord {
   key: string;
