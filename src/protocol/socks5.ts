@@ -213,6 +213,29 @@ export function decodeReply(buf: Buffer): DecodeResult<SocksReplyFrame> {
   return { kind: 'ok', value: { rep: buf.readUInt8(1), ...addr.value }, consumed: addr.consumed };
 }
 
+/**
+ * decodeReply without building BND.ADDR as a string (swivel, as a client, only needs REP and where
+ * the frame ends): the same checks, the same 'incomplete' and 'error' answers.
+ */
+export function decodeReplyStatus(buf: Buffer): DecodeResult<number> {
+  if (buf.length < 1) return INCOMPLETE;
+  const ver = buf[0]!;
+  if (ver !== SOCKS_VERSION) return fail('bad_version', `reply version ${hex(ver)}`);
+  if (buf.length < 4) return INCOMPLETE;
+  const atyp = buf[3]!;
+  let end: number;
+  if (atyp === AddressType.IPV4) end = 4 + 4;
+  else if (atyp === AddressType.IPV6) end = 4 + 16;
+  else if (atyp === AddressType.DOMAIN) {
+    if (buf.length < 5) return INCOMPLETE;
+    const len = buf[4]!;
+    if (len === 0) return fail('bad_frame', 'domain name length is 0');
+    end = 5 + len;
+  } else return fail('bad_atyp', `ATYP ${hex(atyp)}`);
+  if (buf.length < end + 2) return INCOMPLETE;
+  return { kind: 'ok', value: buf[1]!, consumed: end + 2 };
+}
+
 // ---- addresses (RFC 1928 §5) ----
 
 /** ATYP | ADDR | PORT starting at `at`; `consumed` is the absolute end offset. */
