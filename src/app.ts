@@ -193,6 +193,9 @@ export class SwivelApp {
       health: this.health,
       retries: up.retries,
       strictSessions: config.pool.strictSessions,
+      responseTimeoutMs: up.responseTimeoutMs,
+      attemptTimeoutMs: up.attemptTimeoutMs,
+      clock,
       logger,
       onAttempt: metrics === undefined ? undefined : (ms, ok) => metrics.observeAttempt(ms, ok),
     }));

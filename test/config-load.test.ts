@@ -78,6 +78,7 @@ describe('loadConfig defaults', () => {
     expect(c.upstream).toEqual({
       protocol: 'http',
       connectTimeoutMs: 5_000,
+      attemptTimeoutMs: 5_000,
       responseTimeoutMs: 15_000,
       idleTimeoutMs: 300_000,
       socksTimeoutMs: 10_000,

@@ -56,7 +56,7 @@ const headDone = (b: Buffer): boolean => b.includes('\r\n\r\n');
 
 describe('soak', () => {
   it(`${OPERATIONS} mixed operations with failing upstreams leave heap, fds and handles at baseline`, async () => {
-    const h = await startSwivel({ socks: true, flags: { 'response-timeout': '300ms', retries: 2 } });
+    const h = await startSwivel({ socks: true, flags: { 'response-timeout': '2s', retries: 2 } });
     const socksPort = h.app.socks!.port;
     await h.sim.upstreams[1]!.setMode('refuse');
     await h.sim.upstreams[3]!.setMode('reset-before-headers');

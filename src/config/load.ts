@@ -156,6 +156,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       protocol: get('upstream-protocol'),
       connectTimeoutMs: get('connect-timeout'),
       responseTimeoutMs: get('response-timeout'),
+      attemptTimeoutMs: get('attempt-timeout') ?? Math.max(1, Math.round(get('response-timeout') / 3)),
       idleTimeoutMs: get('idle-timeout'),
       socksTimeoutMs: get('socks-timeout'),
       retries: get('retries'),

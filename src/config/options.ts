@@ -259,8 +259,14 @@ export const OPTIONS = {
   'response-timeout': {
     kind: 'duration',
     group: 'Upstream',
-    describe: 'Wait for an upstream CONNECT reply or first response byte',
+    describe: 'Longest a request waits for an answer (CONNECT reply or response head), across every endpoint it tries',
     default: '15s',
+  },
+  'attempt-timeout': {
+    kind: 'duration',
+    group: 'Upstream',
+    describe:
+      'Try another endpoint alongside one that has not answered in this long; the first answer wins (replayable requests; default: a third of --response-timeout)',
   },
   'idle-timeout': { kind: 'duration', group: 'Upstream', describe: 'Close a tunnel or response idle this long', default: '5m' },
   'socks-timeout': { kind: 'duration', group: 'Upstream', describe: 'SOCKS5 client negotiation timeout', default: '10s' },

@@ -101,6 +101,8 @@ export interface UpstreamConfig {
   protocol: UpstreamProtocol;
   connectTimeoutMs: number;
   responseTimeoutMs: number;
+  /** Hedge point: another endpoint is tried alongside an attempt silent this long. */
+  attemptTimeoutMs: number;
   idleTimeoutMs: number;
   socksTimeoutMs: number;
   retries: number;

@@ -46,14 +46,18 @@ export class PassiveHealth {
     if (endpoint.health === 'unknown') endpoint.health = 'healthy';
   }
 
-  failure(endpoint: Endpoint, error: SwivelError): FailureVerdict {
+  /**
+   * `shared`: the failure was seen on several endpoints at once for the same request (they all
+   * waited on one target), so it is treated as ambiguous whatever its code.
+   */
+  failure(endpoint: Endpoint, error: SwivelError, shared = false): FailureVerdict {
     if (!ERRORS[error.code].blamesEndpoint || endpoint.health === 'ejected') return 'ignored';
     endpoint.failures++;
     endpoint.lastErrorCode = error.code;
     endpoint.consecutiveFailures++;
     const fatal = error.code === 'upstream_auth_failed' || error.code === 'upstream_refused' || error.code === 'endpoint_refused';
     if (!fatal && endpoint.consecutiveFailures < this.options.maxFailures) return 'counted';
-    if (errorSpec(error.code).ambiguous === true && !this.mayEject(endpoint)) {
+    if ((shared || errorSpec(error.code).ambiguous === true) && !this.mayEject(endpoint)) {
       this.log.debug(
         { endpoint: endpoint.id, pool: endpoint.poolKey, reason: error.code },
         'not ejecting: half the sub-pool is already out',

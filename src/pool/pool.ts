@@ -185,6 +185,11 @@ export class EndpointPool {
     this.sessions.forget(sessionKey(poolKey, session));
   }
 
+  /** Bind `session` to `endpoint` (the dialer: the endpoint that answered a hedged request keeps it). */
+  keepSession(sub: SubPool, session: string, endpoint: Endpoint, ttlMs?: number): void {
+    this.sessions.bind(sessionKey(sub.key, session), endpoint, ttlMs);
+  }
+
   /** The endpoint a session is bound to right now (for strict sessions). */
   boundEndpoint(sub: SubPool, session: string): Endpoint | undefined {
     return this.sessions.get(sessionKey(sub.key, session));

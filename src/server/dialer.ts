@@ -5,14 +5,26 @@
  * endpoint that failed before any byte of the request was sent is retried whatever the method, and
  * a refused connect (the endpoint is gone, ejected at once) does not use up the retry budget: each
  * one removes an endpoint, so the loop is bounded by the sub-pool's size.
+ *
+ * Time: `responseTimeoutMs` is the whole budget of one request, counted from its first attempt; no
+ * request waits longer than that for an answer, however many endpoints it tries. Within it, an
+ * attempt that has not answered after `attemptTimeoutMs` is not abandoned but *hedged*: another
+ * endpoint is tried alongside it and the first answer wins ("The Tail at Scale", Dean & Barroso).
+ * So a silent endpoint costs a replayable request `attemptTimeoutMs`, not the whole budget, and a
+ * target that is merely slow still gets the whole budget on its first endpoint. The loser is
+ * cancelled; it is blamed only when it had started first (another endpoint answered the same
+ * request sooner, so the slowness was its own). When the budget runs out with several attempts
+ * still waiting, they waited on the same target: that timeout is counted as ambiguous evidence.
  */
+import type { Clock, TimerHandle } from '../clock.js';
 import { ERRORS, SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PassiveHealth } from '../health/passive.js';
 import { isUsable, type Endpoint } from '../pool/endpoint.js';
 import type { GeoSelection } from '../pool/geo-key.js';
 import type { EndpointPool } from '../pool/pool.js';
-import type { DialCancel } from '../upstream/types.js';
+import type { SubPool } from '../pool/sub-pool.js';
+import { cancelDial, type DialCancel } from '../upstream/types.js';
 import { OverloadReporter } from './overload.js';
 
 /** Failures that happen before any byte of the request left: safe to send elsewhere. */
@@ -25,7 +37,7 @@ export interface DialRequest {
   sessionTtlMs?: number | undefined;
   /** Endpoints to avoid if any other is usable (session ports spread over distinct endpoints). */
   spread?: readonly Endpoint[] | undefined;
-  /** False for a request whose body is being streamed: it cannot be sent twice. */
+  /** False for a request whose body is being streamed: it cannot be sent twice (nor hedged). */
   replayable: boolean;
   /** Set by the listener when the client leaves; the dial stops and blames nobody. */
   cancel?: DialCancel | undefined;
@@ -34,8 +46,16 @@ export interface DialRequest {
 /** Filled in as the dial proceeds, so the caller can report attempts even on failure. */
 export interface DialTrace {
   attempts: number;
+  /** The endpoint that answered (on failure: the last one tried). */
   endpoint: Endpoint | undefined;
 }
+
+/**
+ * One try through `endpoint`. `ctl` is cancelled when the client leaves, the budget runs out or
+ * another attempt won: the attempt must then tear its upstream work down at once (ctl.onCancel)
+ * and reject; that rejection is ignored.
+ */
+export type Attempt<T> = (endpoint: Endpoint, ctl: DialCancel) => Promise<T>;
 
 export interface DialerOptions {
   pool: EndpointPool;
@@ -43,92 +63,329 @@ export interface DialerOptions {
   retries: number;
   /** Fail a session whose endpoint is gone instead of silently moving it to another IP. */
   strictSessions: boolean;
+  /** Total budget of one request for an answer, across every attempt. */
+  responseTimeoutMs: number;
+  /** Try another endpoint alongside an attempt silent this long (replayable requests only). */
+  attemptTimeoutMs: number;
+  clock: Clock;
   logger?: Logger;
   /** Told how long each attempt took to connect (or fail); feeds the upstream-connect histogram. */
   onAttempt?: (durationMs: number, ok: boolean) => void;
+}
+
+export class Dialer {
+  readonly log: Logger;
+  readonly overload: OverloadReporter;
+
+  constructor(readonly options: DialerOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
+    this.overload = new OverloadReporter(this.log, () => options.pool.now);
+  }
+
+  /**
+   * Resolve with the first attempt that answers. `discard` receives a result that arrived after the
+   * dial had settled (a hedge that lost a race by a tick) so its socket is not leaked.
+   */
+  dial<T>(req: DialRequest, trace: DialTrace, attempt: Attempt<T>, discard?: (late: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      new DialRun(this, req, trace, attempt, discard, resolve, reject).start();
+    });
+  }
 }
 
 function isCancelled(req: DialRequest): boolean {
   return req.cancel?.cancelled === true;
 }
 
-export class Dialer {
-  private readonly log: Logger;
-  readonly overload: OverloadReporter;
+/** One attempt in flight. */
+interface Running {
+  endpoint: Endpoint;
+  ctl: DialCancel;
+  /** performance.now() at start, for the attempt histogram. */
+  startedAt: number;
+  /** The injected clock at start, for the hedge and budget timers. */
+  startedAtClock: number;
+  n: number;
+}
 
-  constructor(private readonly options: DialerOptions) {
-    this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
-    this.overload = new OverloadReporter(this.log, () => options.pool.now);
+/** The state of one dial: attempts in flight, endpoints tried, the budget's timer. */
+class DialRun<T> {
+  private readonly sub: SubPool;
+  private readonly strict: boolean;
+  private readonly running: Running[] = [];
+  /** Every endpoint this request was sent to (a retry or hedge prefers any other). */
+  private tried: Endpoint[] | undefined;
+  private lastError: SwivelError | undefined;
+  /** Refused connects, which do not use up the retry budget (bounded by the sub-pool's size). */
+  private free = 0;
+  private deadline = 0;
+  private timer: TimerHandle | undefined;
+  private acquiring = false;
+  private settled = false;
+
+  constructor(
+    private readonly dialer: Dialer,
+    private readonly req: DialRequest,
+    private readonly trace: DialTrace,
+    private readonly attempt: Attempt<T>,
+    private readonly discard: ((late: T) => void) | undefined,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    const { pool, strictSessions } = dialer.options;
+    this.sub = pool.subPoolFor(req.geo);
+    this.strict = strictSessions && req.session !== undefined;
   }
 
-  async dial<T>(req: DialRequest, trace: DialTrace, attempt: (endpoint: Endpoint) => Promise<T>): Promise<T> {
-    const { pool, health, retries, strictSessions } = this.options;
-    const sub = pool.subPoolFor(req.geo);
-    const strict = strictSessions && req.session !== undefined;
-    let avoid: Endpoint[] | undefined;
-    let lastError: SwivelError | undefined;
-    let free = 0;
-    for (;;) {
+  start(): void {
+    if (this.req.cancel !== undefined) this.req.cancel.onCancel = () => this.clientLeft();
+    void this.next();
+  }
+
+  private get clock(): Clock {
+    return this.dialer.options.clock;
+  }
+
+  /** Attempts left in the budget (refused connects are free). */
+  private budgetLeft(): boolean {
+    return this.trace.attempts - this.free <= this.dialer.options.retries;
+  }
+
+  /** Start the next attempt, waiting for the pool when nothing is usable now. */
+  private async next(): Promise<void> {
+    const req = this.req;
+    let endpoint: Endpoint | undefined;
+    try {
       if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection');
-      if (strict) this.checkStrictSession(req.session!, sub);
-      const endpoint =
-        (req.spread !== undefined && avoid === undefined ? pool.select(sub, req.session, req.spread, req.sessionTtlMs) : undefined) ??
-        pool.select(sub, req.session, avoid, req.sessionTtlMs) ??
-        (await this.acquire(req, avoid, lastError));
-      trace.attempts++;
-      trace.endpoint = endpoint;
-      const startedAt = performance.now();
-      endpoint.inFlight++;
-      try {
-        const result = await attempt(endpoint);
-        const tookMs = performance.now() - startedAt;
-        health.success(endpoint, tookMs);
-        this.options.onAttempt?.(tookMs, true);
-        return result;
-      } catch (err) {
-        this.options.onAttempt?.(performance.now() - startedAt, false);
-        const error = isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure while forwarding', { cause: err });
-        if (isCancelled(req)) throw new SwivelError('client_closed', 'client closed the connection', { cause: error });
-        if (error.code === 'overloaded') this.overload.report('dial', error.details?.['errno']);
-        const blames = ERRORS[error.code].blamesEndpoint;
-        if (blames) health.failure(endpoint, error);
-        this.log.debug({ endpoint: endpoint.id, code: error.code, attempt: trace.attempts }, 'attempt failed');
-        if (error.code === 'upstream_refused' && free < sub.size) free++;
-        const replayable = req.replayable || NOTHING_SENT.has(error.code);
-        if (!blames || !replayable || trace.attempts - free > retries) throw error;
-        if (strict) throw this.sessionLost(req.session!, sub.key, endpoint, error.code);
-        avoid ??= [];
-        avoid.push(endpoint);
-        lastError = error;
-      } finally {
-        endpoint.inFlight--;
+      if (this.strict) this.checkStrictSession();
+      endpoint = this.pick();
+      if (endpoint === undefined) {
+        this.acquiring = true;
+        endpoint = await this.acquire();
+        this.acquiring = false;
       }
+    } catch (err) {
+      this.acquiring = false;
+      // Another attempt may still answer; only the last one standing reports.
+      if (this.running.length === 0)
+        this.fail(isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure', { cause: err }));
+      return;
     }
+    if (this.settled) return;
+    if (isCancelled(req)) return this.fail(new SwivelError('client_closed', 'client closed the connection'));
+    if (this.deadline !== 0 && this.clock.now() >= this.deadline) return this.timedOut();
+    this.launch(endpoint);
+  }
+
+  /** Synchronous pick: the session's endpoint, spread for session ports, or any untried one. */
+  private pick(): Endpoint | undefined {
+    const { pool } = this.dialer.options;
+    const req = this.req;
+    const avoid = this.tried;
+    return (
+      (req.spread !== undefined && avoid === undefined ? pool.select(this.sub, req.session, req.spread, req.sessionTtlMs) : undefined) ??
+      pool.select(this.sub, req.session, avoid, req.sessionTtlMs)
+    );
   }
 
   /**
    * Wait for the pool (a fresh extraction when nothing usable is left). When this request already
    * failed on every endpoint there is, the upstream's error says more than "pool empty".
    */
-  private async acquire(req: DialRequest, avoid: Endpoint[] | undefined, lastError: SwivelError | undefined): Promise<Endpoint> {
+  private async acquire(): Promise<Endpoint> {
+    const req = this.req;
     try {
-      return await this.options.pool.acquire({ geo: req.geo, session: req.session, sessionTtlMs: req.sessionTtlMs }, avoid);
+      return await this.dialer.options.pool.acquire({ geo: req.geo, session: req.session, sessionTtlMs: req.sessionTtlMs }, this.tried);
     } catch (err) {
-      if (lastError !== undefined && isSwivelError(err, 'pool_empty')) throw lastError;
+      if (this.lastError !== undefined && isSwivelError(err, 'pool_empty')) throw this.lastError;
       throw err;
     }
   }
 
-  private checkStrictSession(session: string, sub: ReturnType<EndpointPool['subPoolFor']>): void {
-    const bound = this.options.pool.boundEndpoint(sub, session);
-    if (bound !== undefined && !isUsable(bound, this.options.pool.now)) {
-      throw this.sessionLost(session, sub.key, bound, bound.health === 'ejected' ? 'ejected' : 'expired');
+  private launch(endpoint: Endpoint): void {
+    const now = this.clock.now();
+    if (this.deadline === 0) this.deadline = now + this.dialer.options.responseTimeoutMs;
+    this.trace.attempts++;
+    this.trace.endpoint = endpoint;
+    (this.tried ??= []).push(endpoint);
+    const run: Running = {
+      endpoint,
+      ctl: { cancelled: false, onCancel: undefined },
+      startedAt: performance.now(),
+      startedAtClock: now,
+      n: this.trace.attempts,
+    };
+    this.running.push(run);
+    endpoint.inFlight++;
+    this.arm();
+    let p: Promise<T>;
+    try {
+      p = this.attempt(endpoint, run.ctl);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (value) => this.answered(run, value),
+      (err: unknown) => this.attemptFailed(run, err),
+    );
+  }
+
+  /** One timer per dial: at the next hedge point, or at the deadline when no hedge is due. */
+  private arm(): void {
+    const { attemptTimeoutMs } = this.dialer.options;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    const now = this.clock.now();
+    let at = this.deadline;
+    if (this.mayHedge()) {
+      const newest = this.running[this.running.length - 1]!;
+      const hedgeAt = newest.startedAtClock + attemptTimeoutMs;
+      if (hedgeAt < at) at = hedgeAt;
+    }
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, at - now));
+  }
+
+  private mayHedge(): boolean {
+    return (
+      this.req.replayable &&
+      !this.strict &&
+      this.budgetLeft() &&
+      this.dialer.options.attemptTimeoutMs < this.dialer.options.responseTimeoutMs
+    );
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.settled) return;
+    if (this.clock.now() >= this.deadline) return this.timedOut();
+    if (this.mayHedge() && !this.acquiring) {
+      const endpoint = this.pick();
+      if (endpoint !== undefined) {
+        this.dialer.log.debug(
+          { endpoint: endpoint.id, after: this.running[0]?.endpoint.id, attempt: this.trace.attempts + 1 },
+          'hedging a silent attempt',
+        );
+        this.launch(endpoint);
+        return;
+      }
+    }
+    // Nothing to hedge with: wait out the budget.
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, this.deadline - this.clock.now()));
+  }
+
+  private answered(run: Running, value: T): void {
+    run.endpoint.inFlight--;
+    const tookMs = performance.now() - run.startedAt;
+    if (this.settled || run.ctl.cancelled) {
+      this.discard?.(value);
+      return;
+    }
+    const { health, pool } = this.dialer.options;
+    health.success(run.endpoint, tookMs);
+    this.dialer.options.onAttempt?.(tookMs, true);
+    this.remove(run);
+    // Attempts that started before this one were slower than another endpoint on the same request.
+    for (const other of this.running) {
+      if (other.n < run.n)
+        this.blame(other, new SwivelError('upstream_timeout', 'upstream proxy did not answer in time (another endpoint did)'));
+    }
+    // A hedge re-bound the session to itself; the endpoint that answered keeps it.
+    if (this.req.session !== undefined && this.running.length > 0)
+      pool.keepSession(this.sub, this.req.session, run.endpoint, this.req.sessionTtlMs);
+    this.trace.endpoint = run.endpoint;
+    this.settle();
+    this.resolve(value);
+  }
+
+  private attemptFailed(run: Running, err: unknown): void {
+    run.endpoint.inFlight--;
+    if (this.settled || run.ctl.cancelled) return;
+    this.remove(run);
+    const { health, retries } = this.dialer.options;
+    this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
+    const error = isSwivelError(err) ? err : new SwivelError('internal', 'unexpected failure while forwarding', { cause: err });
+    if (isCancelled(this.req)) return this.fail(new SwivelError('client_closed', 'client closed the connection', { cause: error }));
+    if (error.code === 'overloaded') this.dialer.overload.report('dial', error.details?.['errno']);
+    const blames = ERRORS[error.code].blamesEndpoint;
+    if (blames) health.failure(run.endpoint, error);
+    this.dialer.log.debug({ endpoint: run.endpoint.id, code: error.code, attempt: run.n }, 'attempt failed');
+    if (error.code === 'upstream_refused' && this.free < this.sub.size) this.free++;
+    const replayable = this.req.replayable || NOTHING_SENT.has(error.code);
+    const retry = blames && replayable && this.trace.attempts - this.free <= retries;
+    if (retry && this.strict) return this.fail(this.sessionLost(run.endpoint, error.code));
+    this.lastError = error;
+    if (this.running.length > 0) {
+      // A hedge is still waiting; it is this request's retry. Its timer may hedge again.
+      this.arm();
+      return;
+    }
+    if (!retry) return this.fail(error);
+    if (this.clock.now() >= this.deadline) return this.timedOut();
+    void this.next();
+  }
+
+  /** The budget is spent: cancel what is still waiting and answer 504. */
+  private timedOut(): void {
+    const shared = this.running.length > 1;
+    const waiting = this.running.slice();
+    for (const run of waiting) {
+      const error = new SwivelError('upstream_timeout', 'upstream proxy did not answer in time', {
+        details: { endpoint: run.endpoint.id, phase: 'response' },
+      });
+      this.blame(run, error, shared);
+    }
+    const error = new SwivelError('upstream_timeout', 'no upstream answered in time', {
+      details: { attempts: this.trace.attempts, budgetMs: this.dialer.options.responseTimeoutMs },
+    });
+    this.fail(waiting.length > 0 || this.lastError === undefined ? error : this.lastError);
+  }
+
+  /** Cancel `run` and count its slowness against its endpoint. */
+  private blame(run: Running, error: SwivelError, shared = false): void {
+    this.remove(run);
+    cancelDial(run.ctl);
+    this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
+    this.dialer.options.health.failure(run.endpoint, error, shared);
+    this.dialer.log.debug({ endpoint: run.endpoint.id, code: error.code, attempt: run.n }, 'attempt failed');
+  }
+
+  private clientLeft(): void {
+    if (this.settled) return;
+    this.fail(new SwivelError('client_closed', 'client closed the connection'));
+  }
+
+  private fail(error: SwivelError): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  /** Stop the timer and every attempt still running; blames nobody. */
+  private settle(): void {
+    this.settled = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.req.cancel !== undefined) this.req.cancel.onCancel = undefined;
+    for (const run of this.running) cancelDial(run.ctl);
+    this.running.length = 0;
+  }
+
+  private remove(run: Running): void {
+    const i = this.running.indexOf(run);
+    if (i >= 0) this.running.splice(i, 1);
+  }
+
+  private checkStrictSession(): void {
+    const { pool } = this.dialer.options;
+    const bound = pool.boundEndpoint(this.sub, this.req.session!);
+    if (bound !== undefined && !isUsable(bound, pool.now)) {
+      throw this.sessionLost(bound, bound.health === 'ejected' ? 'ejected' : 'expired');
     }
   }
 
-  private sessionLost(session: string, poolKey: string, endpoint: Endpoint, why: string): SwivelError {
-    this.options.pool.forgetSession(poolKey, session);
-    this.log.info({ session, endpoint: endpoint.id, why }, 'strict session lost its endpoint');
+  private sessionLost(endpoint: Endpoint, why: string): SwivelError {
+    const session = this.req.session!;
+    this.dialer.options.pool.forgetSession(this.sub.key, session);
+    this.dialer.log.info({ session, endpoint: endpoint.id, why }, 'strict session lost its endpoint');
     return new SwivelError('session_lost', `session ${session} lost its endpoint (${why}); the next request starts a new session`);
   }
 }

@@ -14,10 +14,19 @@ import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
-import { deliver, isReplayable, type Forwarder } from '../upstream/http-forward.js';
-import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
+import { deliver, isReplayable, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
+import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
-import { MAX_URI_LENGTH, DEFAULT_LIMITS, applyHttpLimits, clientErrorAnswer, markRequestSeen, type ListenerLimits } from './limits.js';
+import {
+  MAX_URI_LENGTH,
+  DEFAULT_LIMITS,
+  applyHttpLimits,
+  clientErrorAnswer,
+  markRequestSeen,
+  requestSeen,
+  type ListenerLimits,
+} from './limits.js';
+import { isRepaired, retryWithFoldedContentLength } from './content-length.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
 
 export interface HttpProxyOptions {
@@ -131,6 +140,8 @@ export class HttpProxyListener extends Server implements Listener {
       socket.destroy();
       return;
     }
+    // `Content-Length: 5, 5`: llhttp refuses it, RFC 9112 §6.3 says process it as 5.
+    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) return;
     const { status, code } = clientErrorAnswer(err);
     const text = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
     this.sendSocketResponse(socket, status, { 'X-Swivel-Error': code, 'X-Swivel-Attempts': '0' }, text);
@@ -176,15 +187,25 @@ export class HttpProxyListener extends Server implements Listener {
       const target = handler.trgParsed!;
       const targetPort = target.port === '' ? 80 : Number(target.port);
       checkTarget(bareHost(target.hostname), targetPort, this.policy);
-      const closed = new AbortController();
-      response.once('close', () => closed.abort());
-      const answer = await this.opts.dialer.dial({ ...selection, replayable: isReplayable(request) }, trace, (endpoint) =>
-        this.opts.forward(request, url, endpoint, closed.signal),
+      // The client leaving cancels the dial (one listener per request; each attempt's own
+      // cancellation is the dialer's).
+      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+      response.once('close', () => cancelDial(cancel));
+      const answer = await this.opts.dialer.dial(
+        { ...selection, replayable: isReplayable(request), cancel },
+        trace,
+        (endpoint, ctl) => {
+          const aborted = new AbortController();
+          ctl.onCancel = () => aborted.abort();
+          return this.opts.forward(request, url, endpoint, aborted.signal);
+        },
+        discardAnswer,
       );
       this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
       const setupMs = performance.now() - startedAt;
       // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
-      if (this.draining) response.setHeader('connection', 'close');
+      // A connection whose head was repaired (content-length.ts) carries that one request only.
+      if (this.draining || isRepaired(socket)) response.setHeader('connection', 'close');
       // The endpoint counts as in flight until the body is delivered (status page).
       const endpoint = trace.endpoint!;
       endpoint.inFlight++;
@@ -222,7 +243,12 @@ export class HttpProxyListener extends Server implements Listener {
       socket.once('end', onGone);
       socket.once('close', onGone);
       const tunnel = await this.opts.dialer
-        .dial({ ...selection, replayable: true, cancel }, trace, (endpoint) => this.opts.openTunnel(endpoint, host, port, cancel))
+        .dial(
+          { ...selection, replayable: true, cancel },
+          trace,
+          (endpoint, ctl) => this.opts.openTunnel(endpoint, host, port, ctl),
+          destroyTunnel,
+        )
         .finally(() => {
           socket.off('end', onGone);
           socket.off('close', onGone);
@@ -331,4 +357,14 @@ export class HttpProxyListener extends Server implements Listener {
     this.logger.error({ err }, 'unexpected error while handling a request');
     return new SwivelError('internal', 'internal error in swivel');
   }
+}
+
+/** An answer that arrived after its dial had settled (a hedge that lost by a tick). */
+function discardAnswer(answer: UpstreamAnswer): void {
+  answer.body.on('error', () => {});
+  answer.body.destroy();
+}
+
+function destroyTunnel(tunnel: Tunnel): void {
+  tunnel.socket.destroy();
 }

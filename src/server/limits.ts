@@ -52,6 +52,11 @@ export function markRequestSeen(socket: net.Socket): void {
   (socket as net.Socket & { [SEEN]?: true })[SEEN] = true;
 }
 
+/** Whether a client socket has sent a complete request head yet. */
+export function requestSeen(socket: net.Socket): boolean {
+  return (socket as net.Socket & { [SEEN]?: true })[SEEN] === true;
+}
+
 /**
  * node:http's header timeout only starts with a request's first byte that is not a CRLF, so a
  * silent connection or one sending bare CRLFs would wait forever; one timer per connection (not

@@ -218,7 +218,12 @@ export class SocksProxyListener implements Listener {
       const onGone = (): void => cancelDial(cancel);
       socket.once('close', onGone);
       const tunnel = await this.options.dialer
-        .dial({ ...selection, replayable: true, cancel }, trace, (endpoint) => this.options.openTunnel(endpoint, host, port, cancel))
+        .dial(
+          { ...selection, replayable: true, cancel },
+          trace,
+          (endpoint, ctl) => this.options.openTunnel(endpoint, host, port, ctl),
+          destroyTunnel,
+        )
         .finally(() => socket.off('close', onGone));
       if (socket.destroyed || negotiation.state === 'closed') {
         tunnel.socket.destroy();
@@ -237,3 +242,8 @@ export class SocksProxyListener implements Listener {
 }
 
 function noop(): void {}
+
+/** A tunnel that opened after its dial had settled (a hedge that lost by a tick). */
+function destroyTunnel(tunnel: Tunnel): void {
+  tunnel.socket.destroy();
+}
