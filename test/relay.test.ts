@@ -93,7 +93,7 @@ describe('relay', () => {
     const tunnels = await Promise.all([1, 2, 3, 4].map(() => tunnel()));
     const bodies = tunnels.map((_, i) => pattern(3 * 1024 * 1024 + 777 * i, i + 1));
     const received = tunnels.map((t) => slowRead(t.near));
-    tunnels.forEach((t, i) => t.far.end(bodies[i]));
+    tunnels.forEach((t, i) => t.far.end(bodies[i]!));
     const got = await Promise.all(received);
     got.forEach((b, i) => {
       expect(b.length).toBe(bodies[i]!.length);
@@ -111,7 +111,7 @@ describe('relay', () => {
     const tunnels = await Promise.all([1, 2].map(() => tunnel()));
     const bodies = tunnels.map((_, i) => pattern(24 * 1024 * 1024 + 333 * i, i + 11));
     for (const t of tunnels) t.near.pause();
-    tunnels.forEach((t, i) => t.far.end(bodies[i]));
+    tunnels.forEach((t, i) => t.far.end(bodies[i]!));
     // Until the relay holds unsent bytes for the client: the kernel buffers in between are full.
     for (let i = 0; i < 2000 && tunnels.some((t) => t.client.writableLength === 0); i++) await new Promise((r) => setTimeout(r, 5));
     expect(tunnels.every((t) => t.client.writableLength > 0)).toBe(true);
