@@ -86,9 +86,21 @@ export function chooseMethod(offered: Uint8Array | Buffer, requireAuth: boolean)
   return Method.NO_ACCEPTABLE;
 }
 
+/**
+ * The server's answers that never vary are encoded once: a written Buffer is only read, so one
+ * instance serves every connection (callers must not modify what these return).
+ */
+const METHOD_SELECTIONS = new Map<number, Buffer>(
+  [Method.NO_AUTH, Method.USER_PASS, Method.NO_ACCEPTABLE].map((m) => [m, Buffer.from([SOCKS_VERSION, m])]),
+);
+const AUTH_OK = Buffer.from([AUTH_VERSION, 0x00]);
+const AUTH_FAILED = Buffer.from([AUTH_VERSION, 0x01]);
+/** Replies with the default bind (IPv4 0.0.0.0:0), by REP. */
+const DEFAULT_BIND_REPLIES: Buffer[] = [];
+
 /** RFC 1928 §3: VER | METHOD. After X'FF' the client MUST close the connection. */
 export function encodeMethodSelection(method: number): Buffer {
-  return Buffer.from([SOCKS_VERSION, byte(method, 'method')]);
+  return METHOD_SELECTIONS.get(method) ?? Buffer.from([SOCKS_VERSION, byte(method, 'method')]);
 }
 
 /**
@@ -114,7 +126,7 @@ export function decodeAuthRequest(buf: Buffer): DecodeResult<AuthRequest> {
 
 /** RFC 1929 §2: VER | STATUS; any non-zero STATUS is failure and the server MUST then close. */
 export function encodeAuthReply(ok: boolean): Buffer {
-  return Buffer.from([AUTH_VERSION, ok ? 0x00 : 0x01]);
+  return ok ? AUTH_OK : AUTH_FAILED;
 }
 
 /**
@@ -146,7 +158,18 @@ export function decodeRequest(buf: Buffer): DecodeResult<SocksRequest> {
  * with an IPv6 bind). swivel tunnels through upstream proxies, so there is no local bound address
  * worth reporting on success either.
  */
-export function encodeReply(rep: number, bind: BindAddress = { atyp: AddressType.IPV4, host: '0.0.0.0', port: 0 }): Buffer {
+export function encodeReply(rep: number, bind?: BindAddress): Buffer {
+  if (bind === undefined) {
+    const cached = DEFAULT_BIND_REPLIES[rep];
+    if (cached !== undefined) return cached;
+    const reply = encodeBoundReply(rep, { atyp: AddressType.IPV4, host: '0.0.0.0', port: 0 });
+    if (rep >= 0 && rep <= 0x08) DEFAULT_BIND_REPLIES[rep] = reply;
+    return reply;
+  }
+  return encodeBoundReply(rep, bind);
+}
+
+function encodeBoundReply(rep: number, bind: BindAddress): Buffer {
   const addr = bind.atyp === AddressType.IPV4 ? parseIPv4(bind.host) : parseIPv6(bind.host);
   if (addr === null) throw new SwivelError('internal', 'bind address does not match its ATYP', { details: { bind } });
   return frame(SOCKS_VERSION, byte(rep, 'rep'), bind.atyp, addr, port(bind.port, 'internal'));
