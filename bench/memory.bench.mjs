@@ -10,15 +10,19 @@
 // after a GC, then closed. Bounded: MEM_TUNNELS (comma list, default 2000,9000; each at most 9,900,
 // since a tunnel is 2 fds in swivel and in the simulator and the hard fd limit here is 20 000),
 // MEM_KINDS (connect,socks). Loopback only; stops what it starts.
-import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { child, openTunnel, rssKiB, startSwivel, stopChild, watchdog } from './lib/procs.mjs';
 
 watchdog(Number(process.env.MEM_MAX_SECONDS ?? 900));
 const BEFORE = process.env.MEM_BEFORE ?? '/work/main/dist/cli/main.js';
 const AFTER = 'dist/cli/main.js';
+if (!existsSync(BEFORE)) {
+  console.error(`bench: no baseline build at ${BEFORE}; set MEM_BEFORE to the dist/cli/main.js of the build to compare with`);
+  process.exit(2);
+}
 const LEVELS = (process.env.MEM_TUNNELS ?? '2000,9000').split(',').map((n) => Math.max(1, Math.min(Number(n), 9_900)));
 const KINDS = (process.env.MEM_KINDS ?? 'connect,socks')
   .split(',')

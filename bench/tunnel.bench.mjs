@@ -13,6 +13,7 @@
 // TUNNEL_BULK_MIB per bulk case (4 × 10), TUNNEL_CONCURRENCY (8), TUNNEL_WARM (2000), TUNNEL_CASES
 // (comma list of case indexes, default all), TUNNEL_MAX_SECONDS (900, then it gives up).
 import http from 'node:http';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { watchdog, child, cpuMs, drainToEnd, openTunnel, rssKiB, startSwivel, stopChild } from './lib/procs.mjs';
 
@@ -25,6 +26,10 @@ const CONCURRENCY = bounded('TUNNEL_CONCURRENCY', 8, 256);
 const WARM = Math.min(Number(process.env.TUNNEL_WARM ?? 2000), 100_000);
 const BEFORE = process.env.TUNNEL_BEFORE ?? '/work/main/dist/cli/main.js';
 const AFTER = 'dist/cli/main.js';
+if (!existsSync(BEFORE)) {
+  console.error(`bench: no baseline build at ${BEFORE}; set TUNNEL_BEFORE to the dist/cli/main.js of the build to compare with`);
+  process.exit(2);
+}
 const BULK_BYTES = BULK_MIB * 1024 * 1024;
 watchdog(Number(process.env.TUNNEL_MAX_SECONDS ?? 900));
 
