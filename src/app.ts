@@ -10,6 +10,7 @@ import type { AdminListener, Readiness } from './admin/server.js';
 import type { OutcomeHook, ProxyOutcome } from './server/outcome.js';
 import { collectStats, type SwivelStats } from './stats.js';
 import { systemClock, type Clock } from './clock.js';
+import { createCluster, refreshSource, type Cluster } from './cluster/index.js';
 import type { SwivelConfig } from './config/types.js';
 import { ERRORS, isSwivelError, SwivelError } from './errors.js';
 import { PassiveHealth } from './health/passive.js';
@@ -21,7 +22,9 @@ import { EndpointPool } from './pool/pool.js';
 import { ProviderClient } from './provider/client.js';
 import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
+import { COVERAGE } from './refresh/demand.js';
 import { Refresher } from './refresh/refresher.js';
+import { StateKeeper } from './state/keeper.js';
 import { Dialer } from './server/dialer.js';
 import type { AuthPolicy } from './server/dialects/index.js';
 import { HttpProxyListener, type HttpProxyOptions } from './server/http-proxy.js';
@@ -105,6 +108,10 @@ export class SwivelApp {
   private adminListener: AdminListener | undefined;
   private swivelMetrics: SwivelMetrics | undefined;
   private readonly wantsAdmin: boolean;
+  /** `--state-file`: endpoints, sessions and demand kept across restarts. */
+  readonly state: StateKeeper | undefined;
+  /** The shared tier (--redis-url), when set. */
+  readonly cluster: Cluster | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   private startedAt = 0;
@@ -137,6 +144,7 @@ export class SwivelApp {
         keepAliveTimeout: 4_000,
       });
     const defaultGeo: GeoSelection = config.geo;
+    this.cluster = createCluster(config, { sourceName: this.source.name, clock, logger, lifetimeMs: endpointLifetimeMs(config) });
 
     this.pool = new EndpointPool({
       defaultGeo,
@@ -148,6 +156,7 @@ export class SwivelApp {
       clock,
       random: deps.random,
       logger,
+      sessionStore: this.cluster?.sessions,
     });
     const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
     const resolver = new EndpointResolver({
@@ -155,7 +164,7 @@ export class SwivelApp {
       check: (host, port) => addressFilter({ host, port }),
     });
     this.refresher = new Refresher({
-      source: this.source,
+      source: refreshSource(config, this.cluster, { pool: this.pool, source: this.source, clock, reject: addressFilter }),
       pool: this.pool,
       clock,
       random: deps.random,
@@ -165,7 +174,22 @@ export class SwivelApp {
       poolMin: config.pool.poolMin,
       concurrency: config.source.apiConcurrency,
       reject: addressFilter,
+      sizing: config.source.sizing,
+      coverage: COVERAGE[config.pool.rotate],
     });
+    this.state =
+      config.pool.stateFile === undefined
+        ? undefined
+        : new StateKeeper({
+            path: config.pool.stateFile,
+            pool: this.pool,
+            refresher: this.refresher,
+            clock,
+            source: this.source.name,
+            lifetimeMs: endpointLifetimeMs(config),
+            reject: addressFilter,
+            logger,
+          });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
     const openTunnel = resolvingFirst(resolver, createTunnelOpener(up.protocol, up));
     this.prober = new Prober({
@@ -324,8 +348,14 @@ export class SwivelApp {
   async start(): Promise<StartSummary> {
     if (this.wantsAdmin && this.swivelMetrics === undefined) await this.loadAdmin();
     let warning: string | undefined;
+    // Bounded, never rejects: without Redis this replica starts on its own and rejoins later.
+    await this.cluster?.start();
+    // A state file that still holds enough of the default sub-pool replaces the first extraction:
+    // a restart within the lifetime costs no call (the key is then checked at the next one).
+    const restored = await this.state?.load();
+    const stocked = restored !== undefined && this.pool.defaultPool.usableAt(this.pool.now) >= this.config.pool.poolMin;
     try {
-      await this.refresher.refreshNow(this.pool.defaultPool);
+      if (!stocked) await this.refresher.refreshNow(this.pool.defaultPool);
     } catch (err) {
       if (isSwivelError(err) && ERRORS[err.code].fatalAtStart) throw err;
       warning = `first extraction failed (${isSwivelError(err) ? err.message : String(err)}); serving will start once the provider answers`;
@@ -342,6 +372,7 @@ export class SwivelApp {
     this.startedAt = this.clock.now();
     this.refresher.start();
     this.prober.start();
+    this.state?.start();
     const { host } = this.config.listen;
     const shownHost = host.includes(':') ? `[${host}]` : host;
     return {
@@ -372,6 +403,11 @@ export class SwivelApp {
     ]);
     this.refresher.stop();
     this.prober.stop();
+    // After the drain, so the file has the last uses and sessions; only a run that started has a
+    // pool worth keeping (a failed start must not overwrite a good file with an empty one).
+    this.state?.stop();
+    if (this.started) await this.state?.save();
+    await this.cluster?.stop();
     await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
     await this.providerDispatcher?.close().catch(() => undefined);

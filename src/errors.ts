@@ -59,6 +59,8 @@ export const ERRORS = {
   provider_unreachable: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   provider_malformed: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   provider_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
+  /** `--api-rate` calls this minute are spent (across the fleet with --redis-url): no call was made. */
+  provider_budget: { status: 503, socks: SocksReply.GENERAL_FAILURE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Pool.
   pool_empty: { status: 503, socks: SocksReply.NETWORK_UNREACHABLE, blamesEndpoint: false, exit: 3, fatalAtStart: false },
   // Client request.

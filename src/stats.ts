@@ -28,6 +28,10 @@ export interface SubPoolStats {
   geo: string;
   isDefault: boolean;
   sessions: number;
+  /** Picks (rotations, new sessions) expected per endpoint lifetime; null while nothing is measured yet. */
+  picksPerLifetime: number | null;
+  /** Usable endpoints the refresher keeps this sub-pool at (refresh/demand.ts). */
+  target: number;
   usable: number;
   ejected: number;
   expired: number;
@@ -51,6 +55,14 @@ export interface SwivelStats {
     renewed: number;
     expired: number;
     wasted: number;
+    /** Endpoints that carried traffic (handed out at least once), counted at first use. */
+    used: number;
+    /**
+     * used / (used + wasted): of the endpoints whose fate is known — used, or expired unused — the
+     * share that carried traffic. Endpoints still alive and not yet used are left out (not yet
+     * decided). Null until one is known.
+     */
+    utilization: number | null;
   };
   health: { ejected: number; readmitted: number; probes: number; probesOk: number; probesFailed: number };
   /** Client connections closed at accept past --max-connections, per listener; local fd/buffer shortages seen. */
@@ -97,11 +109,14 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
         latencyEwmaMs: Math.round(e.latencyEwmaMs * 10) / 10,
       });
     }
+    const demand = refresher.demandStatus(sub);
     pools.push({
       key: sub.key,
       geo: describeGeo(sub.geo),
       isDefault: sub.isDefault,
       sessions: perPool.get(sub.key) ?? 0,
+      picksPerLifetime: demand.picksPerLifetime === undefined ? null : Math.round(demand.picksPerLifetime * 10) / 10,
+      target: demand.target,
       usable,
       ejected,
       expired,
@@ -125,6 +140,8 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
       renewed: c.renewed,
       expired: c.expired,
       wasted: c.wasted,
+      used: c.used,
+      utilization: utilization(c.used, c.wasted),
     },
     connections: { dropped: dropped ?? {}, overloaded: overloaded ?? 0 },
     health: {
@@ -135,4 +152,9 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
       probesFailed: prober.probesFailed,
     },
   };
+}
+
+/** used / (used + wasted), or null while no endpoint's fate is known. */
+export function utilization(used: number, wasted: number): number | null {
+  return used + wasted === 0 ? null : used / (used + wasted);
 }

@@ -45,7 +45,9 @@ describe('loadConfig defaults', () => {
       lb: undefined,
       apiTimeoutMs: 10_000,
       apiConcurrency: 2,
+      sizing: 'demand',
       apiMaxBodyBytes: 4 * 1024 * 1024,
+      apiRatePerMin: 0,
     });
     expect(c.geo).toEqual({ cc: undefined, state: undefined, city: undefined, ep: undefined });
     expect(c.pool).toEqual({
@@ -86,6 +88,7 @@ describe('loadConfig defaults', () => {
       allowPrivateEndpoints: false,
     });
     expect(c.health).toEqual({ maxFailures: 3, probeIdleMs: 120_000, probeUrl: undefined, probeConcurrency: 4 });
+    expect(c.cluster).toEqual({ redisUrl: undefined, redisPrefix: 'swivel', redisTimeoutMs: 200 });
     expect(c.logLevel).toBe('info');
   });
 

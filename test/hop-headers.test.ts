@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { forwardRequestHeaders, stripResponseHeaders } from '../src/protocol/hop-headers.js';
+import { forwardRequestHeaders, forwardResponseHeaders, stripResponseHeaders } from '../src/protocol/hop-headers.js';
 
 describe('forwardRequestHeaders', () => {
   it('keeps end-to-end headers with their order, case and duplicates', () => {
@@ -89,5 +89,38 @@ describe('stripResponseHeaders', () => {
 
   it('leaves headers alone when there is nothing to strip', () => {
     expect(stripResponseHeaders({ 'content-length': '2', etag: '"x"' })).toEqual({ 'content-length': '2', etag: '"x"' });
+  });
+});
+
+describe('forwardResponseHeaders', () => {
+  const raw = (...kv: string[]): Buffer[] => kv.map((s) => Buffer.from(s, 'latin1'));
+
+  it('keeps end-to-end headers with case, order and duplicates, minus hop-by-hop ones', () => {
+    const out = forwardResponseHeaders(
+      raw(
+        'Content-Length',
+        '3',
+        'Connection',
+        'keep-alive',
+        'Keep-Alive',
+        'timeout=5',
+        'Set-Cookie',
+        'a=1',
+        'Transfer-Encoding',
+        'chunked',
+        'Set-Cookie',
+        'b=2',
+      ),
+    );
+    expect(out).toEqual(['Content-Length', '3', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  });
+
+  it('drops the fields a Connection header names, across several Connection lines', () => {
+    const out = forwardResponseHeaders(raw('Connection', 'X-A', 'X-A', '1', 'connection', 'x-b, close', 'X-B', '2', 'X-C', '3'));
+    expect(out).toEqual(['X-C', '3']);
+  });
+
+  it('passes latin-1 bytes through unchanged', () => {
+    expect(forwardResponseHeaders([Buffer.from('X-L'), Buffer.from([0xe9, 0x41])])).toEqual(['X-L', '\u00e9A']);
   });
 });

@@ -103,7 +103,7 @@ describe('passive health', () => {
   });
 
   it('moves on from a silent upstream after the response timeout, and counts attempts', async () => {
-    const h = await startSwivel({ flags: { 'response-timeout': '200ms' } });
+    const h = await startSwivel({ flags: { 'response-timeout': '1s', 'attempt-timeout': '300ms' } });
     const silent = h.sim.upstreams[0]!;
     await silent.setMode('silent');
     // Round-robin starts at the first endpoint: the first plain request, and the first tunnel after

@@ -30,6 +30,8 @@ const RULES: Array<[layer: string, forbidden: string[]]> = [
   ['pool', ['server', 'cli', 'app.ts', 'admin', 'refresh', 'health', 'upstream']],
   ['provider', ['server', 'cli', 'app.ts', 'admin', 'refresh', 'health', 'upstream']],
   ['health', ['server', 'cli', 'app.ts', 'admin']],
+  ['state', ['server', 'cli', 'app.ts', 'admin', 'upstream']],
+  ['refresh', ['server', 'cli', 'app.ts', 'admin', 'state']],
   ['upstream', ['server', 'cli', 'app.ts', 'health', 'admin']],
   ['protocol', ['server', 'cli', 'app.ts', 'pool', 'provider', 'upstream', 'health', 'admin']],
 ];

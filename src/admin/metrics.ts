@@ -142,6 +142,29 @@ export class SwivelMetrics {
       'Endpoints that expired without carrying any request or tunnel (paid for, never used)',
       (s) => s.extraction.wasted,
     );
+    mirror(
+      'swivel_endpoints_used_total',
+      'Endpoints that carried traffic: handed out at least once, counted at their first use',
+      (s) => s.extraction.used,
+    );
+    new Gauge({
+      name: 'swivel_endpoint_utilization_ratio',
+      help: 'used / (used + wasted): share of the endpoints whose fate is known (used, or expired unused) that carried traffic; NaN until one is known',
+      registers,
+      collect() {
+        this.set(stats().extraction.utilization ?? NaN);
+      },
+    });
+    new Gauge({
+      name: 'swivel_pool_target_endpoints',
+      help: 'Usable endpoints the refresher keeps each sub-pool at: measured demand within --pool-min and --num',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of stats().pools) this.inc({ pool: labels.label(p.key) }, p.target);
+      },
+    });
     mirror('swivel_endpoint_ejections_total', 'Endpoints ejected by passive health or a failed probe', (s) => s.health.ejected);
     mirror('swivel_endpoint_readmissions_total', 'Ejected endpoints put back into rotation', (s) => s.health.readmitted);
     mirror('swivel_sessions_created_total', 'Sticky sessions bound for the first time', (s) => s.sessions.created);

@@ -20,6 +20,16 @@ export function shortDuration(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** 0.9734 → `97.3 %`; `-` while nothing is known. */
+export function percent(ratio: number | null): string {
+  return ratio === null ? '-' : `${(Math.round(ratio * 1000) / 10).toFixed(1)} %`;
+}
+
+/** Picks per lifetime for the page and `swivel status`: `cold` while nothing is measured. */
+export function demandText(picks: number | null): string {
+  return picks === null ? 'cold' : `${Math.round(picks)} picks/lifetime`;
+}
+
 const STYLE = `body{font:12px/1.3 Verdana,Arial,sans-serif;margin:8px;color:#000;background:#fff}
 h1{font-size:15px;margin:0 0 6px}h2{font-size:13px;margin:10px 0 2px;background:#20377f;color:#fff;padding:2px 4px}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:1px 4px;text-align:right;white-space:nowrap}
@@ -36,7 +46,7 @@ export function renderStatusPage(s: SwivelStats, refreshSeconds = 2): string {
     .map(([code, n]) => `${escapeHtml(code)} ${n}`)
     .join(', ');
   out.push(
-    `<div class="info" id="summary">source ${escapeHtml(s.source)} · up ${shortDuration(s.now - s.startedAt)} · sessions ${s.sessions.open} open, ${s.sessions.created} created, ${s.sessions.rebound} re-bound · extraction: ${x.calls} calls (${x.ok} ok${failed === '' ? '' : `, ${failed}`}), ${x.extracted} extracted, ${x.renewed} renewed, ${x.expired} expired, <b>${x.wasted} wasted</b> · health: ${s.health.ejected} ejections, ${s.health.readmitted} readmitted, ${s.health.probes} probes</div>`,
+    `<div class="info" id="summary">source ${escapeHtml(s.source)} · up ${shortDuration(s.now - s.startedAt)} · sessions ${s.sessions.open} open, ${s.sessions.created} created, ${s.sessions.rebound} re-bound · extraction: ${x.calls} calls (${x.ok} ok${failed === '' ? '' : `, ${failed}`}), ${x.extracted} extracted, ${x.renewed} renewed, ${x.expired} expired, ${x.used} used, <b>${x.wasted} wasted</b>, utilization <b id="utilization">${percent(x.utilization)}</b> · health: ${s.health.ejected} ejections, ${s.health.readmitted} readmitted, ${s.health.probes} probes</div>`,
   );
   for (const p of s.pools) {
     const pr = p.provider;
@@ -49,7 +59,7 @@ export function renderStatusPage(s: SwivelStats, refreshSeconds = 2): string {
       .join(' · ');
     out.push(`<h2>${escapeHtml(p.key)}${p.isDefault ? ' (default)' : ''} — ${escapeHtml(p.geo)}</h2>`);
     out.push(
-      `<div class="info">${p.usable} usable, ${p.ejected} ejected, ${p.expired} expired · ${p.sessions} sessions · provider: ${provider}</div>`,
+      `<div class="info">${p.usable} usable, ${p.ejected} ejected, ${p.expired} expired · ${p.sessions} sessions · demand ${demandText(p.picksPerLifetime)}, target ${p.target} · provider: ${provider}</div>`,
     );
     out.push(
       `<table class="pool" data-pool="${escapeHtml(p.key)}"><thead><tr><th class="l">endpoint</th><th class="l">state</th><th>age</th><th>life left</th><th>in flight</th><th>uses</th><th>ok</th><th>failed</th><th class="l">last error</th><th>latency ms</th></tr></thead><tbody>`,

@@ -3,7 +3,7 @@
  * cannot be reached (or answers nonsense), 2 when it wants credentials we do not have.
  */
 import { request } from 'undici';
-import { shortDuration } from '../admin/page.js';
+import { demandText, percent, shortDuration } from '../admin/page.js';
 import type { SwivelStats } from '../stats.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { stdio, type Output } from './output.js';
@@ -12,12 +12,14 @@ export function statusTable(s: SwivelStats): string[] {
   const lines: string[] = [];
   const x = s.extraction;
   lines.push(
-    `swivel${s.draining ? ' (draining)' : ''} · source ${s.source} · sessions ${s.sessions.open} · extraction ${x.calls} calls, ${x.extracted} extracted, ${x.wasted} wasted`,
+    `swivel${s.draining ? ' (draining)' : ''} · source ${s.source} · sessions ${s.sessions.open} · extraction ${x.calls} calls, ${x.extracted} extracted, ${x.used} used, ${x.wasted} wasted, utilization ${percent(x.utilization)}`,
   );
   for (const p of s.pools) {
     lines.push('');
     const err = p.provider.lastError === undefined ? '' : ` · provider: ${p.provider.lastError.code}`;
-    lines.push(`${p.key}${p.isDefault ? ' (default)' : ''}: ${p.usable} usable, ${p.ejected} ejected, ${p.sessions} sessions${err}`);
+    lines.push(
+      `${p.key}${p.isDefault ? ' (default)' : ''}: ${p.usable} usable, ${p.ejected} ejected, ${p.sessions} sessions, demand ${demandText(p.picksPerLifetime)}, target ${p.target}${err}`,
+    );
     const rows = [['ENDPOINT', 'STATE', 'AGE', 'LEFT', 'INFLIGHT', 'OK', 'FAIL', 'LAST ERROR', 'LATENCY']];
     for (const e of p.endpoints) {
       rows.push([

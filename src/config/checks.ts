@@ -53,3 +53,27 @@ export function portList(value: string | undefined, source: string): number[] {
     return port;
   });
 }
+
+/** A state file path names a file, not a directory; whether it can be written is found at the first save. */
+export function statePath(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.endsWith('/') || value === '.' || value === '..') fail(`Expected \`${source}\` to name a file, got the directory \`${value}\``);
+  return value;
+}
+
+/** A redis:// or rediss:// URL; the message never shows its password. */
+export function redisUrl(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    // Whatever precedes an `@` may be a password, parsed or not.
+    const shown = value.includes('@') ? `***@${value.slice(value.lastIndexOf('@') + 1)}` : value;
+    fail(`Expected \`${source}\` to be a redis://host:port or rediss://host:port URL, got \`${shown}\``);
+  }
+  return value;
+}

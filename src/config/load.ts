@@ -5,7 +5,7 @@
  *   Expected `--num` to be an integer from 1 to 1000, got `abc` (string)
  */
 import { resolveApiBase } from '../provider/presets.js';
-import { geoValue, portList, probeUrl, validateApiBase } from './checks.js';
+import { geoValue, portList, probeUrl, redisUrl, statePath, validateApiBase } from './checks.js';
 import { OPTIONS, RENAMED, envName, type OptionName, type OptionSpec, type OptionValue } from './options.js';
 import type { SwivelConfig } from './types.js';
 import { fail, parseValue, type Raw } from './values.js';
@@ -97,7 +97,9 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       lb: get('lb'),
       apiTimeoutMs: get('api-timeout'),
       apiConcurrency: get('api-concurrency'),
+      sizing: get('extract-sizing'),
       apiMaxBodyBytes: get('api-max-body') * 1024,
+      apiRatePerMin: get('api-rate'),
     },
     geo: {
       cc: geoValue('cc', get('cc'), src('cc')),
@@ -115,6 +117,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       acquireTimeoutMs: get('acquire-timeout'),
       idleDropMs: get('idle-drop'),
       strictSessions: get('strict-sessions'),
+      stateFile: statePath(get('state-file'), src('state-file')),
     },
     listen: {
       host: get('host'),
@@ -167,6 +170,11 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
       probeIdleMs: get('probe-idle'),
       probeUrl: probeUrl(get('probe-url'), src('probe-url')),
       probeConcurrency: get('probe-concurrency'),
+    },
+    cluster: {
+      redisUrl: redisUrl(get('redis-url'), src('redis-url')),
+      redisPrefix: get('redis-prefix'),
+      redisTimeoutMs: get('redis-timeout'),
     },
     logLevel: get('log-level'),
   };

@@ -3,11 +3,11 @@
  * from it, and load.ts resolves values from it (defaults ← env `SWIVEL_<NAME>` ← flags), so a flag,
  * its environment variable, its default and its help text can never drift apart.
  */
-import { ENDPOINT_NETWORKS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
+import { ENDPOINT_NETWORKS, EXTRACT_SIZINGS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
 
 export type OptionKind = 'string' | 'int' | 'duration' | 'enum' | 'boolean' | 'credentials' | 'secret';
 
-export type OptionGroup = 'Provider' | 'Selection' | 'Pool' | 'Listeners' | 'Admin' | 'Upstream' | 'Health' | 'General';
+export type OptionGroup = 'Provider' | 'Selection' | 'Pool' | 'Listeners' | 'Admin' | 'Upstream' | 'Health' | 'Cluster' | 'General';
 
 export interface OptionSpec {
   readonly kind: OptionKind;
@@ -60,6 +60,14 @@ export const OPTIONS = {
     min: 16,
     max: 65536,
   },
+  'extract-sizing': {
+    kind: 'enum',
+    group: 'Provider',
+    describe:
+      "How many endpoints each extraction asks for: demand (what the sub-pool's measured rotations and new sessions can use before expiry, within --pool-min and --num) or fixed (always --num; for per-GB billing)",
+    choices: EXTRACT_SIZINGS,
+    default: 'demand',
+  },
   'api-concurrency': {
     kind: 'int',
     group: 'Provider',
@@ -67,6 +75,14 @@ export const OPTIONS = {
     default: 2,
     min: 1,
     max: 32,
+  },
+  'api-rate': {
+    kind: 'int',
+    group: 'Provider',
+    describe: 'Most extraction calls per minute (0 = no cap); with --redis-url the cap holds across every replica',
+    default: 0,
+    min: 0,
+    max: 100_000,
   },
   // Selection (defaults for requests that do not say otherwise in their username)
   cc: { kind: 'string', group: 'Selection', alias: 'country', describe: 'Default country/region code (cc), e.g. us, de' },
@@ -100,6 +116,12 @@ export const OPTIONS = {
     default: 10000,
     min: 1,
     max: 10_000_000,
+  },
+  'state-file': {
+    kind: 'string',
+    group: 'Pool',
+    describe:
+      'Keep unexpired endpoints (with expiry and health), live sessions and measured demand in this file (mode 0600): written every minute and on a clean stop, read at start, so a restart within the lifetime extracts nothing',
   },
   'pool-min': {
     kind: 'int',
@@ -305,6 +327,25 @@ export const OPTIONS = {
     describe: 'http:// URL fetched through an endpoint to probe it; default: a target that succeeded recently',
   },
   'probe-concurrency': { kind: 'int', group: 'Health', describe: 'Probes in flight at once', default: 4, min: 1, max: 64 },
+  // Cluster
+  'redis-url': {
+    kind: 'secret',
+    group: 'Cluster',
+    describe:
+      'Share the pool, sessions, ejections and --api-rate between replicas through Redis: redis://[user:pass@]host:6379[/db] (never logged; prefer SWIVEL_REDIS_URL)',
+  },
+  'redis-prefix': {
+    kind: 'string',
+    group: 'Cluster',
+    describe: 'Namespace of the Redis keys; replicas that share one pool use the same',
+    default: 'swivel',
+  },
+  'redis-timeout': {
+    kind: 'duration',
+    group: 'Cluster',
+    describe: 'Bound on every Redis call; past it the replica serves from its local pool and sessions until Redis answers again',
+    default: '200ms',
+  },
   // General
   'log-level': {
     kind: 'enum',

@@ -9,6 +9,10 @@ export const UPSTREAM_PROTOCOLS: readonly UpstreamProtocol[] = ['http', 'socks5'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** How each extraction is sized (refresh/demand.ts). */
+export type ExtractSizing = 'demand' | 'fixed';
+export const EXTRACT_SIZINGS: readonly ExtractSizing[] = ['demand', 'fixed'];
+
 /** Endpoint networks the provider documents for `ep`. */
 export const ENDPOINT_NETWORKS: readonly string[] = ['us', 'hk', 'de'];
 
@@ -32,8 +36,12 @@ export interface SourceConfig {
   lb?: string;
   apiTimeoutMs: number;
   apiConcurrency: number;
+  /** `demand`: from the sub-pool's measured demand, within poolMin and num; `fixed`: always num. */
+  sizing: ExtractSizing;
   /** Provider answers larger than this are aborted. */
   apiMaxBodyBytes: number;
+  /** Most extraction calls per minute; 0 = no cap. Fleet-wide with a Redis URL. */
+  apiRatePerMin: number;
 }
 
 export interface PoolConfig {
@@ -49,6 +57,8 @@ export interface PoolConfig {
   /** A sub-pool nobody asked for in this long is dropped (the default one never is). */
   idleDropMs: number;
   strictSessions: boolean;
+  /** Where endpoints, sessions and demand survive a restart (state/); off when undefined. */
+  stateFile?: string;
 }
 
 export interface ListenConfig {
@@ -116,6 +126,15 @@ export interface HealthConfig {
   probeConcurrency: number;
 }
 
+/** `--redis-url`: replicas share one pool, session table, health and budget. */
+export interface ClusterConfig {
+  /** undefined = off: every replica on its own. May carry a password: never log it as is. */
+  redisUrl?: string;
+  redisPrefix: string;
+  /** Bound on one Redis call. */
+  redisTimeoutMs: number;
+}
+
 export interface SwivelConfig {
   source: SourceConfig;
   geo: GeoDefaults;
@@ -124,5 +143,6 @@ export interface SwivelConfig {
   admin: AdminConfig;
   upstream: UpstreamConfig;
   health: HealthConfig;
+  cluster: ClusterConfig;
   logLevel: LogLevel;
 }

@@ -4,7 +4,7 @@
  * a compromised or buggy API answer could otherwise turn swivel into a door to the local network.
  * An endpoint on one of our own listen ports is refused even then: it would loop forever.
  */
-import { nonRoutableReason } from '../protocol/ip.js';
+import { ipv4NonRoutableReason, ipv4Number, nonRoutableReason } from '../protocol/ip.js';
 import type { ParsedEndpoint } from '../provider/types.js';
 
 export { nonRoutableReason };
@@ -15,10 +15,15 @@ export interface AddressFilterOptions {
   ownPorts: readonly number[];
 }
 
-/** Build the refresher's `reject` hook (also applied to every address a host name resolves to). */
+/**
+ * Build the refresher's `reject` hook (also applied to every address a host name resolves to).
+ * It runs once per extracted entry: a canonical dotted quad, the usual answer, is read in one pass
+ * (ipv4Number) and never reaches `net.isIP` or the URL canonicalisation of the other spellings.
+ */
 export function createAddressFilter(options: AddressFilterOptions): (e: Pick<ParsedEndpoint, 'host' | 'port'>) => string | undefined {
   return (e) => {
-    const reason = nonRoutableReason(e.host);
+    const v4 = ipv4Number(e.host);
+    const reason = v4 >= 0 ? ipv4NonRoutableReason(v4) : nonRoutableReason(e.host);
     if (reason === undefined) return undefined;
     // 0.0.0.0 and :: reach local listeners on Linux just like loopback does.
     if ((reason === 'loopback' || reason === 'unspecified') && options.ownPorts.includes(e.port)) {

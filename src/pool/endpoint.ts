@@ -9,8 +9,6 @@ import type { ParsedEndpoint } from '../provider/types.js';
 export type EndpointHealth = 'unknown' | 'healthy' | 'ejected';
 
 export class Endpoint {
-  /** `host:port` (`[v6]:port`); what logs and metrics show. Never carries credentials. */
-  readonly id: string;
   readonly host: string;
   readonly port: number;
   readonly username: string | undefined;
@@ -45,17 +43,32 @@ export class Endpoint {
   lastErrorCode: string | undefined = undefined;
   /** Exponentially weighted attempt latency; 0 until the first success. */
   latencyEwmaMs = 0;
+  /**
+   * Where the sub-pool's selection structures hold it (sub-pool.ts, live-set.ts, strategies/): its
+   * index in the rotation list and in the least-used heap, -1 when out of them, and the heap's
+   * tie-break (when it was last handed out or added). Bookkeeping of the pool, not state to read.
+   */
+  liveSlot = -1;
+  heapSlot = -1;
+  useSeq = 0;
+  /** Built on first read: an ingest of 100 000 endpoints should not build 100 000 strings nobody reads. */
+  private idText: string | undefined;
 
-  /** `id` may be passed when the caller already built it (the ingest loop looks it up first). */
-  constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number, id = endpointId(parsed.host, parsed.port)) {
+  /** `id` may be passed when the caller already built it. */
+  constructor(parsed: ParsedEndpoint, poolKey: string, extractedAt: number, expiresAt: number, id?: string) {
     this.host = parsed.host;
     this.port = parsed.port;
     this.username = parsed.username;
     this.password = parsed.password;
-    this.id = id;
+    this.idText = id;
     this.poolKey = poolKey;
     this.extractedAt = extractedAt;
     this.expiresAt = expiresAt;
+  }
+
+  /** `host:port` (`[v6]:port`); what logs and metrics show. Never carries credentials. */
+  get id(): string {
+    return (this.idText ??= endpointId(this.host, this.port));
   }
 }
 

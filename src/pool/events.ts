@@ -23,6 +23,8 @@ export interface PoolCounters {
   expired: number;
   /** Expired (or dropped) without carrying any request or tunnel. */
   wasted: number;
+  /** Endpoints handed out for the first time (each counted once: the first-use marker is `uses` going 0 → 1). */
+  used: number;
   ejected: number;
   readmitted: number;
   sessionsCreated: number;
@@ -30,7 +32,7 @@ export interface PoolCounters {
 }
 
 export function emptyCounters(): PoolCounters {
-  return { extracted: 0, renewed: 0, expired: 0, wasted: 0, ejected: 0, readmitted: 0, sessionsCreated: 0, sessionsRebound: 0 };
+  return { extracted: 0, renewed: 0, expired: 0, wasted: 0, used: 0, ejected: 0, readmitted: 0, sessionsCreated: 0, sessionsRebound: 0 };
 }
 
 /** A minimal typed emitter: a listener array, checked for emptiness before building an event. */

@@ -12,11 +12,12 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RotateStrategy } from '../config/types.js';
 import type { ParsedEndpoint } from '../provider/types.js';
-import { isUsable, type Endpoint } from './endpoint.js';
+import { endpointId, isUsable, type Endpoint, type EndpointHealth } from './endpoint.js';
 import { Emitter, emptyCounters, type PoolCounters, type PoolEvent } from './events.js';
 import { describeGeo, geoKey, type GeoSelection } from './geo-key.js';
+import { ingestInSlices, type SliceOptions } from './ingest.js';
 import { MemorySessionStore } from './sessions/memory.js';
-import { sessionKey, type SessionStore } from './sessions/store.js';
+import { sessionKey, type SessionEntry, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
 import { SubPool, type IngestResult } from './sub-pool.js';
 
@@ -27,6 +28,20 @@ export interface Selection {
   session?: string | undefined;
   /** The session's own idle TTL (client-asked, already capped); the pool's when undefined. */
   sessionTtlMs?: number | undefined;
+}
+
+/** An endpoint as a state file saved it: where it is, until when, and its health and counters. */
+export interface RestoredEndpoint extends ParsedEndpoint {
+  extractedAt: number;
+  expiresAt: number;
+  health: EndpointHealth;
+  ejectedUntil: number;
+  ejections: number;
+  consecutiveFailures: number;
+  uses: number;
+  successes: number;
+  failures: number;
+  lastUsedAt: number;
 }
 
 /** Keeps sub-pools stocked; implemented by the refresher. */
@@ -103,12 +118,12 @@ export class EndpointPool {
   select(sub: SubPool, session: string | undefined, avoid?: readonly Endpoint[], sessionTtlMs?: number): Endpoint | undefined {
     const now = this.now;
     sub.lastDemandAt = now;
-    if (session === undefined) return this.handOut(sub.select(now, avoid), now);
+    if (session === undefined) return this.handOut(sub, sub.select(now, avoid), now);
 
     const key = sessionKey(sub.key, session);
     const bound = this.sessions.get(key);
     if (bound !== undefined && isUsable(bound, now) && (avoid === undefined || !avoid.includes(bound))) {
-      return this.handOut(bound, now);
+      return this.handOut(sub, bound, now);
     }
     // A shared store may know this session from another replica: let acquire() ask it first.
     if (bound === undefined && this.sessions.lookup !== undefined) return undefined;
@@ -133,7 +148,7 @@ export class EndpointPool {
     if (bound !== undefined) {
       this.log.debug({ session, pool: sub.key, from: bound.id, to: next.id, reason: rebindReason(bound, now) }, 'session re-bound');
     }
-    return this.handOut(next, now);
+    return this.handOut(sub, next, now);
   }
 
   /** Add what an extraction returned to `sub`; counts and announces it. */
@@ -141,6 +156,66 @@ export class EndpointPool {
     const result = sub.ingest(parsed, now, lifetimeMs);
     this.counters.extracted += result.added;
     this.counters.renewed += result.renewed;
+    if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
+    return result;
+  }
+
+  /**
+   * Put back an endpoint a previous run saved (state file) with its own expiry and health. Not
+   * counted as extracted: this run did not pay for it.
+   */
+  restore(sub: SubPool, saved: RestoredEndpoint): Endpoint | undefined {
+    sub.ingest([saved], saved.extractedAt, saved.expiresAt - saved.extractedAt);
+    const e = sub.byEndpointId(endpointId(saved.host, saved.port));
+    if (e === undefined) return undefined;
+    e.health = saved.health;
+    e.ejectedUntil = saved.ejectedUntil;
+    e.ejections = saved.ejections;
+    e.consecutiveFailures = saved.consecutiveFailures;
+    e.uses = saved.uses;
+    e.successes = saved.successes;
+    e.failures = saved.failures;
+    e.lastUsedAt = saved.lastUsedAt;
+    // Through the sub-pool's own bookkeeping: rotation's live set and least-used's order.
+    if (e.health === 'ejected') sub.park(e);
+    sub.noteUse(e);
+    return e;
+  }
+
+  /** Live sessions with their endpoint, idle TTL and last use (state file); empty when the store cannot list them. */
+  sessionSnapshot(): SessionEntry[] {
+    return this.sessions.snapshot?.() ?? [];
+  }
+
+  /** Re-bind a saved session, its idle TTL running from `touchedAt` (state file). */
+  restoreSession(entry: SessionEntry): void {
+    this.sessions.restore?.(entry);
+  }
+
+  /**
+   * ingest() in slices that yield to the event loop between them (pool/ingest.ts), for large
+   * answers: requests are served from what is in meanwhile. Counters move per slice; one
+   * `extracted` event with the totals at the end.
+   */
+  async ingestInSlices(
+    sub: SubPool,
+    parsed: readonly ParsedEndpoint[],
+    now: number,
+    lifetimeMs: number,
+    options?: SliceOptions,
+  ): Promise<IngestResult> {
+    const result = await ingestInSlices(
+      sub,
+      parsed,
+      now,
+      lifetimeMs,
+      (slice) => {
+        this.counters.extracted += slice.added;
+        this.counters.renewed += slice.renewed;
+      },
+      () => this.subPools.get(sub.key) === sub,
+      options,
+    );
     if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
     return result;
   }
@@ -163,6 +238,7 @@ export class EndpointPool {
     endpoint.ejections++;
     endpoint.health = 'ejected';
     endpoint.ejectedUntil = untilMs;
+    this.subPoolOf(endpoint)?.park(endpoint);
     this.counters.ejected++;
     if (this.events.listening) this.events.emit({ type: 'ejected', endpoint, reason, forMs: untilMs - this.now });
   }
@@ -172,6 +248,7 @@ export class EndpointPool {
     endpoint.health = 'healthy';
     endpoint.consecutiveFailures = 0;
     endpoint.ejectedUntil = 0;
+    this.subPoolOf(endpoint)?.admit(endpoint, this.now);
     this.counters.readmitted++;
     if (this.events.listening) this.events.emit({ type: 'readmitted', endpoint, why });
   }
@@ -235,7 +312,7 @@ export class EndpointPool {
     const remote = id === undefined ? undefined : sub.byEndpointId(id);
     if (remote !== undefined && isUsable(remote, now) && (avoid === undefined || !avoid.includes(remote))) {
       this.sessions.bind(key, remote, sessionTtlMs);
-      return this.handOut(remote, now);
+      return this.handOut(sub, remote, now);
     }
     return this.bindNew(sub, key, session, this.sessions.get(key), now, avoid, sessionTtlMs);
   }
@@ -270,10 +347,12 @@ export class EndpointPool {
     }
   }
 
-  private handOut(e: Endpoint | undefined, now: number): Endpoint | undefined {
+  private handOut(sub: SubPool, e: Endpoint | undefined, now: number): Endpoint | undefined {
     if (e !== undefined) {
+      if (e.uses === 0) this.counters.used++;
       e.uses++;
       e.lastUsedAt = now;
+      sub.noteUse(e);
     }
     return e;
   }

@@ -20,6 +20,9 @@ const HOP_BY_HOP = new Set([
 /** Names listed in a Connection header value, lower-cased. */
 function connectionTokens(value: string | undefined): Set<string> | undefined {
   if (value === undefined || value === '') return undefined;
+  // What nearly every client sends names only hop-by-hop fields already dropped: no Set to build.
+  const plain = value.toLowerCase();
+  if (plain === 'keep-alive' || plain === 'close') return undefined;
   const out = new Set<string>();
   let pos = 0;
   while (pos <= value.length) {
@@ -55,4 +58,35 @@ export function stripResponseHeaders(
     if (HOP_BY_HOP.has(name) || named?.has(name) === true) delete headers[name];
   }
   return headers;
+}
+
+/**
+ * Upstream response headers as undici's parser hands them to a raw handler (`[name, value, ...]`
+ * Buffers), minus hop-by-hop ones and those the Connection header names, as the flat string list
+ * node:http's writeHead takes. Names keep the upstream's case and duplicates (Set-Cookie) their
+ * order. Latin-1, as undici decodes them too: header bytes pass through unchanged.
+ */
+export function forwardResponseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      const value = raw[i + 1]!.toString('latin1');
+      connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower)) continue;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (connection === undefined) return out;
+  // Rare: a Connection header naming end-to-end-looking fields; drop those in a second pass.
+  const named = connectionTokens(connection);
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
 }

@@ -190,3 +190,35 @@ export function nonRoutableReason(host: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The value of a canonical dotted quad in `s[start, end)` as an unsigned 32-bit number, or -1 when
+ * it is not one: four decimal octets ≤ 255 without leading zeros (`010` is octal to inet_aton, so
+ * such spellings are left to nonRoutableReason's canonicalisation). One pass, no allocation: the ingest filter and the
+ * pool's numeric endpoint keys read it per entry instead of `net.isIP` and a URL parse.
+ */
+export function ipv4Number(s: string, start = 0, end = s.length): number {
+  let parts = 0;
+  let digits = 0;
+  let octet = 0;
+  let value = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? DOT : s.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || octet > 255 || ++parts > 4) return -1;
+      value = value * 256 + octet;
+      digits = 0;
+      octet = 0;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || ++digits > 3 || (digits === 2 && octet === 0)) return -1;
+      octet = octet * 10 + d;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
+/** Why the IPv4 address `value` (ipv4Number) is not public, or undefined when it is. */
+export function ipv4NonRoutableReason(value: number): string | undefined {
+  return ipv4Private(Math.floor(value / 16777216), Math.floor(value / 65536) & 255);
+}

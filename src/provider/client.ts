@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { SwivelError } from '../errors.js';
 import { redactUrl, silentLogger, type Logger } from '../logger.js';
 import { isEnvelope, checkEnvelope } from './envelope.js';
-import { parseExtractionBody } from './parse.js';
+import { parseExtractionBodyInSlices } from './parse.js';
 import { defaultDispatcher, send, type RawResponse, type SendOptions } from './transport.js';
 import type { EndpointSource, ExtractQuery, ParseResult } from './types.js';
 
@@ -68,7 +68,8 @@ export class ProviderClient implements EndpointSource {
     try {
       const response = await send(url, this.#sendOptions('GET', signal));
       if (!isOk(response.status)) throw httpError(response, url);
-      const result = parseExtractionBody(response.text, response.contentType, query.lb);
+      // In slices: a large answer must not hold up requests for the whole walk (issue 12).
+      const result = await parseExtractionBodyInSlices(response.text, response.contentType, query.lb);
       const fields = {
         url: redactUrl(url),
         status: response.status,

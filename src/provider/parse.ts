@@ -27,6 +27,90 @@ export function emptyParseResult(): ParseResult {
 
 export function parseExtractionBody(body: string, contentType: string | undefined, lb?: string): ParseResult {
   const result = emptyParseResult();
+  const answer = classifyBody(body, contentType);
+  if (answer.list !== undefined) parseJsonList(answer.list, result);
+  else parseTextBody(answer.text, lb, result);
+  return result;
+}
+
+/** Entries parsed between two yields of parseExtractionBodyInSlices (a few ms of work). */
+export const PARSE_SLICE_ENTRIES = 8_192;
+
+export interface ParseSliceOptions {
+  /** Entries per slice; PARSE_SLICE_ENTRIES by default. */
+  sliceEntries?: number;
+  /** How to give the event loop a turn; setImmediate by default. */
+  yieldToLoop?: () => Promise<void>;
+}
+
+/**
+ * parseExtractionBody, yielding to the event loop every `sliceEntries` entries: a 100 000-entry
+ * answer then blocks it only for its JSON.parse and one slice at a time, not for the whole walk.
+ * Same result, same errors.
+ */
+export async function parseExtractionBodyInSlices(
+  body: string,
+  contentType: string | undefined,
+  lb?: string,
+  options: ParseSliceOptions = {},
+): Promise<ParseResult> {
+  const slice = Math.max(1, options.sliceEntries ?? PARSE_SLICE_ENTRIES);
+  const pause = options.yieldToLoop ?? yieldToLoop;
+  const result = emptyParseResult();
+  const answer = classifyBody(body, contentType);
+  if (answer.list !== undefined) {
+    const list = answer.list;
+    let budget = slice;
+    for (let i = 0; i < list.length; i++) {
+      const item: unknown = list[i];
+      if (!Array.isArray(item)) {
+        parseJsonEntry(item, result);
+        if (--budget === 0) {
+          await pause();
+          budget = slice;
+        }
+        continue;
+      }
+      for (let j = 0; j < item.length; j++) {
+        parseJsonEntry(item[j], result);
+        if (--budget === 0) {
+          await pause();
+          budget = slice;
+        }
+      }
+    }
+    return result;
+  }
+  // Text: cut the body at a separator about every `slice` lines' worth of characters.
+  const text = answer.text;
+  const sep = textSeparator(lb);
+  const chunkChars = slice * 24;
+  let pos = 0;
+  while (pos < text.length) {
+    let cut = text.length;
+    if (text.length - pos > chunkChars) {
+      const from = pos + chunkChars;
+      const lf = text.indexOf('\n', from);
+      const other = sep === undefined ? -1 : text.indexOf(sep, from);
+      if (lf !== -1 && (other === -1 || lf < other)) cut = lf + 1;
+      else if (other !== -1) cut = other + (sep as string).length;
+    }
+    parseTextBody(pos === 0 && cut === text.length ? text : text.slice(pos, cut), lb, result);
+    pos = cut;
+    if (pos < text.length) await pause();
+  }
+  return result;
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The answer's entry list (JSON) or its text, after the envelope and HTML checks. */
+function classifyBody(
+  body: string,
+  contentType: string | undefined,
+): { list: unknown[]; text?: undefined } | { list?: undefined; text: string } {
   let first = 0;
   while (first < body.length) {
     const c = body.charCodeAt(first);
@@ -46,8 +130,7 @@ export function parseExtractionBody(body: string, contentType: string | undefine
         },
       });
     }
-    parseJsonList((data as { list: unknown[] }).list, result);
-    return result;
+    return { list: (data as { list: unknown[] }).list };
   }
   // An HTML page is a gateway or login page in front of the API, never an endpoint list.
   if (lead === LT || type.includes('html')) {
@@ -55,8 +138,7 @@ export function parseExtractionBody(body: string, contentType: string | undefine
       details: { contentType: contentType ?? null, bytes: body.length },
     });
   }
-  parseTextBody(first === 0 ? body : body.slice(first), lb, result);
-  return result;
+  return { text: first === 0 ? body : body.slice(first) };
 }
 
 function parseJson(text: string, contentType: string): unknown {
@@ -149,7 +231,7 @@ export function parseEndpointObject(o: Record<string, unknown>): ParsedEndpoint 
  * (1 = CRLF, 2 = <br> …) and splitting on a digit would cut every address apart.
  */
 export function parseTextBody(body: string, lb: string | undefined, result: ParseResult): void {
-  const sep = lb !== undefined && lb.length > 0 && lb !== '\n' && !isDigits(lb) ? lb : undefined;
+  const sep = textSeparator(lb);
   const sepLength = sep === undefined ? 0 : sep.length;
   const length = body.length;
   let pos = 0;
@@ -172,6 +254,11 @@ export function parseTextBody(body: string, lb: string | undefined, result: Pars
     if (skip === 0) return;
     pos = cut + skip;
   }
+}
+
+/** The `lb` separator text answers are split by besides newlines, or undefined (see parseTextBody). */
+function textSeparator(lb: string | undefined): string | undefined {
+  return lb !== undefined && lb.length > 0 && lb !== '\n' && !isDigits(lb) ? lb : undefined;
 }
 
 function parseLine(body: string, start: number, end: number, result: ParseResult): void {

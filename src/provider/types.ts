@@ -34,6 +34,11 @@ export interface ParseResult {
   malformed: number;
   /** The first malformed entry, truncated to 64 characters, for one warning per extraction. */
   firstMalformed?: string;
+  /**
+   * ms since epoch when these endpoints stop being usable, when the source knows better than
+   * "now + lifetime": a batch another replica extracted earlier (cluster/shared-source.ts).
+   */
+  expiresAt?: number;
 }
 
 /** What the pool needs from a provider: one extraction at a time. */

@@ -1,7 +1,11 @@
 /**
  * Keeps sub-pools ahead of need. Extracts when a sub-pool's usable endpoints fall under
- * `poolMin`, now or within the look-ahead window before the soonest expiries. Concurrent demands
- * on one sub-pool share one call (single flight); p-queue bounds calls in flight to the API.
+ * `poolMin`, now or within the look-ahead window before the soonest expiries, or under half of
+ * what its measured demand calls for. Each extraction asks for what is missing from that target
+ * (demand.ts: picks per lifetime / coverage, within `poolMin` and `num`), or always `num` with
+ * `sizing: 'fixed'`. Concurrent demands on one sub-pool share one call (single flight); p-queue
+ * bounds calls in flight to the API. The source is asked one thing per extraction — geo and count
+ * (`extract(query)`) — so a decorator (a shared pool across replicas) can wrap it.
  * On failure it keeps serving what has not expired and backs off with jitter, logging state
  * changes (ok → failing → recovered), not every attempt.
  */
@@ -13,9 +17,12 @@ import { Emitter } from '../pool/events.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
+import { filterInSlices } from '../pool/ingest.js';
 import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { retryAfterMs } from '../provider/retry-after.js';
+import { COVERAGE, DemandMeter, targetSize, type DemandSnapshot } from './demand.js';
+import type { ExtractSizing } from '../config/types.js';
 
 export interface RefresherOptions {
   source: EndpointSource;
@@ -38,6 +45,18 @@ export interface RefresherOptions {
   activeWindowMs?: number;
   /** Ingest filter (private-address rejection); returns a reason to reject, or undefined. */
   reject?: (endpoint: ParsedEndpoint) => string | undefined;
+  /** How extractions are sized; `demand` when absent. */
+  sizing?: ExtractSizing;
+  /** Picks per endpoint the rotation needs to reach every endpoint (demand.ts COVERAGE); round-robin's when absent. */
+  coverage?: number;
+}
+
+/** What the status page shows about demand for one sub-pool. */
+export interface DemandStatus {
+  /** Picks (rotations, new sessions) expected per endpoint lifetime; undefined while cold. */
+  picksPerLifetime: number | undefined;
+  /** Usable endpoints demand calls for (`num` while cold or with fixed sizing). */
+  target: number;
 }
 
 /** One extraction call ended; `outcome` is `ok` or the error code. */
@@ -67,6 +86,9 @@ interface RefreshState {
   lastSuccessAt: number;
   lastCallAt: number;
   failing: boolean;
+  demand: DemandMeter;
+  /** New endpoints the last successful extraction brought (renewals not counted). */
+  lastAdded: number;
 }
 
 export class Refresher implements Supplier {
@@ -159,19 +181,75 @@ export class Refresher implements Supplier {
     pool.pruneExpired(now);
     pool.dropIdle();
     for (const sub of pool.allSubPools()) {
-      if (this.needsRefresh(sub, now, poolMin)) void this.demand(sub);
+      const st = this.state(sub);
+      st.demand.observe(sub.picks, now);
+      if (this.needsRefresh(sub, st, now, poolMin)) void this.demand(sub);
     }
   }
 
-  private needsRefresh(sub: SubPool, now: number, poolMin: number): boolean {
+  /** Measured demand and the size it calls for (status page, metrics). */
+  demandStatus(sub: SubPool): DemandStatus {
     const st = this.state(sub);
+    const now = this.options.clock.now();
+    st.demand.observe(sub.picks, now);
+    return { picksPerLifetime: st.demand.picksPerLifetime(now), target: this.target(st, now) };
+  }
+
+  /** The demand measured for `sub`, for a state file. */
+  demandSnapshot(sub: SubPool): DemandSnapshot {
+    const st = this.state(sub);
+    const now = this.options.clock.now();
+    st.demand.observe(sub.picks, now);
+    return st.demand.snapshot(now);
+  }
+
+  /** Take over demand a previous run measured (state file), so a restart is not cold. */
+  restoreDemand(sub: SubPool, snapshot: DemandSnapshot): boolean {
+    return this.state(sub).demand.restore(snapshot, this.options.clock.now());
+  }
+
+  /** Usable endpoints `sub` should have: demand.ts's target, or `num` with fixed sizing. */
+  private target(st: RefreshState, now: number): number {
+    const { poolMin, query } = this.options;
+    if (this.options.sizing === 'fixed') return Math.max(poolMin, query.num);
+    return targetSize(st.demand.picksPerLifetime(now), this.options.coverage ?? COVERAGE['round-robin'], poolMin, query.num);
+  }
+
+  /** How far ahead of expiry endpoints stop counting as stock: lifetime/5, within 1–30 s. */
+  private get aheadMs(): number {
+    return Math.min(30_000, Math.max(1_000, this.options.lifetimeMs / 5));
+  }
+
+  private needsRefresh(sub: SubPool, st: RefreshState, now: number, poolMin: number): boolean {
     if (st.inflight !== undefined || now < st.nextAttemptAt) return false;
     if (!sub.isDefault && now - sub.lastDemandAt > (this.options.activeWindowMs ?? 60_000)) return false;
     const usableNow = sub.usableAt(now);
     if (usableNow === 0) return true;
     if (now - st.lastSuccessAt < (this.options.minIntervalMs ?? 5_000)) return false;
-    const aheadMs = Math.min(30_000, Math.max(1_000, this.options.lifetimeMs / 5));
-    return usableNow < poolMin || sub.usableAt(now + aheadMs) < poolMin;
+    const usableAhead = sub.usableAt(now + this.aheadMs);
+    if (usableNow < poolMin || usableAhead < poolMin) return true;
+    // Demand outgrew the pool: top up once it holds less than half of the target, not at every
+    // shortfall of one, so a slowly rising demand costs a few calls per lifetime, not one per tick.
+    // Only on measured demand (a cold sub-pool has just asked for --num), at most once per
+    // look-ahead window, and not while the provider's last answer brought nothing new (it has no
+    // more to give for this geo; asking again would only repeat it).
+    if (this.options.sizing === 'fixed' || st.demand.picksPerLifetime(now) === undefined || st.lastAdded === 0) return false;
+    if (now - st.lastSuccessAt < this.aheadMs) return false;
+    return usableAhead * 2 < this.target(st, now);
+  }
+
+  /**
+   * Endpoints to ask for now: what the target lacks beyond the look-ahead, at least 1, at most
+   * `num`. A cold sub-pool (nothing measured yet) asks for `num`, exactly as fixed sizing does.
+   */
+  private extractionSize(sub: SubPool, st: RefreshState): number {
+    const num = this.options.query.num;
+    if (this.options.sizing === 'fixed') return num;
+    const now = this.options.clock.now();
+    st.demand.observe(sub.picks, now);
+    if (st.demand.picksPerLifetime(now) === undefined) return num;
+    const missing = this.target(st, now) - sub.usableAt(now + this.aheadMs);
+    return Math.max(1, Math.min(num, missing));
   }
 
   private state(sub: SubPool): RefreshState {
@@ -185,6 +263,8 @@ export class Refresher implements Supplier {
         lastSuccessAt: -Infinity,
         lastCallAt: 0,
         failing: false,
+        demand: new DemandMeter(this.options.lifetimeMs, this.options.clock.now()),
+        lastAdded: -1,
       };
       this.states.set(sub, st);
     }
@@ -197,7 +277,7 @@ export class Refresher implements Supplier {
     const startedAt = performance.now();
     st.lastCallAt = this.options.clock.now();
     const { cc, state, city, ep } = sub.geo;
-    const query: ExtractQuery = { ...this.options.query, cc, state, city, ep };
+    const query: ExtractQuery = { ...this.options.query, cc, state, city, ep, num: this.extractionSize(sub, st) };
     try {
       const result = await this.options.source.extract(query, this.abort.signal);
       if (result.malformed > 0) {
@@ -206,18 +286,22 @@ export class Refresher implements Supplier {
           'skipped malformed entries in the extraction answer',
         );
       }
-      const accepted = this.filter(result.endpoints, sub);
+      const accepted = await this.filter(result.endpoints, sub);
       if (accepted.length === 0) {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
       const now = this.options.clock.now();
-      const { added, renewed } = this.options.pool.ingest(sub, accepted, now, this.options.lifetimeMs);
+      // A batch shared by another replica keeps the expiry it was extracted with.
+      const lifetimeMs = result.expiresAt === undefined ? this.options.lifetimeMs : result.expiresAt - now;
+      // Sliced: requests keep moving while a large answer goes in (pool/ingest.ts).
+      const { added, renewed } = await this.options.pool.ingestInSlices(sub, accepted, now, lifetimeMs);
       this.callsOk++;
       this.announce(sub, 'ok', startedAt);
       st.failures = 0;
       st.nextAttemptAt = 0;
       st.lastError = undefined;
       st.lastSuccessAt = now;
+      st.lastAdded = added;
       if (st.failing) this.log.info({ pool: sub.key, added }, 'extraction recovered');
       st.failing = false;
       this.log.debug({ pool: sub.key, added, renewed, size: sub.size }, 'extracted');
@@ -235,19 +319,11 @@ export class Refresher implements Supplier {
   }
 
   /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */
-  private filter(endpoints: ParsedEndpoint[], sub: SubPool): ParsedEndpoint[] {
+  private async filter(endpoints: ParsedEndpoint[], sub: SubPool): Promise<ParsedEndpoint[]> {
     const reject = this.options.reject;
     if (reject === undefined) return endpoints;
-    let example: string | undefined;
-    let w = 0;
-    for (let r = 0; r < endpoints.length; r++) {
-      const e = endpoints[r]!;
-      const reason = reject(e);
-      if (reason === undefined) endpoints[w++] = e;
-      else example ??= reason;
-    }
-    const rejected = endpoints.length - w;
-    endpoints.length = w;
+    // In slices, as the ingest after it (pool/ingest.ts).
+    const { rejected, example } = await filterInSlices(endpoints, reject);
     if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
     return endpoints;
   }

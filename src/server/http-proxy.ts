@@ -1,25 +1,30 @@
 /**
- * The HTTP/CONNECT listener. proxy-chain's Server does what it does well — accepting sockets,
- * tracking them for shutdown, parsing Proxy-Authorization, answering client errors — and we
- * replace its two forwarding handlers, because its own forwarding sets no timeouts, turns upstream
- * failures into non-standard 59x codes and cannot retry on another endpoint (see its statuses.ts).
+ * The HTTP/CONNECT listener, on node:http directly: its parser (llhttp, strict) reads client
+ * requests, and the rest is ours. proxy-chain's Server used to sit here; we replaced both its
+ * forwarding handlers long ago (no timeouts, non-standard 59x codes, no retry on another endpoint)
+ * and what was left of it on the accept path — a URL per CONNECT, a Map and three listeners per
+ * connection, two extra awaits per request — cost more than it did for us (bench/README.md).
+ *
+ * Per request or tunnel there is one Exchange object: it is the dial's client cancel, its trace,
+ * and what the answer reports delivery to. The connection's one 'close' listener cancels it.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import type net from 'node:net';
-import { RequestError, Server, type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult } from 'proxy-chain';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { Dialer, DialTrace } from './dialer.js';
+import type { Endpoint } from '../pool/endpoint.js';
+import type { Dialer } from './dialer.js';
 import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
-import { deliver, isReplayable, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
+import { isReplayable, type Delivery, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
 import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
 import {
   MAX_URI_LENGTH,
   DEFAULT_LIMITS,
+  SilentConnectionSweeper,
   applyHttpLimits,
   clientErrorAnswer,
   markRequestSeen,
@@ -28,6 +33,12 @@ import {
 } from './limits.js';
 import { isRepaired, retryWithFoldedContentLength } from './content-length.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
+import { answerFor, sendRawAnswer } from './http-answer.js';
+import { parseProxyAuthorization } from './http-auth.js';
+import { Connections, type ClientWork } from './http-connections.js';
+import { parseConnectTarget, parsePlainTarget } from './http-target.js';
+
+export { answerFor, withoutUrls } from './http-answer.js';
 
 export interface HttpProxyOptions {
   host: string;
@@ -50,49 +61,84 @@ export interface HttpProxyOptions {
   onOutcome?: OutcomeHook;
 }
 
-const REALM = 'swivel';
+/** One request or tunnel: the dial's client cancel and trace, and the delivery of its answer. */
+class Exchange implements DialCancel, ClientWork, Delivery {
+  cancelled = false;
+  onCancel: (() => void) | undefined = undefined;
+  attempts = 0;
+  endpoint: Endpoint | undefined = undefined;
+  answer: UpstreamAnswer | undefined = undefined;
+  status = 0;
+  setupMs = 0;
+  readonly startedAt = performance.now();
+  readonly read0: number;
+  readonly written0: number;
 
-/** Build the error proxy-chain writes raw to the client socket: one line, Connection: close. */
-export function answerFor(error: SwivelError, attempts: number): RequestError {
-  const headers: Record<string, string> = { 'X-Swivel-Error': error.code, 'X-Swivel-Attempts': String(attempts) };
-  if (error.code === 'proxy_auth_required') headers['Proxy-Authenticate'] = `Basic realm="${REALM}"`;
-  return new RequestError(`${withoutUrls(error.message)}\n`, error.status, headers);
+  constructor(
+    private readonly listener: HttpProxyListener,
+    readonly request: http.IncomingMessage,
+    // Kept here: undici detaches request.socket when it abandons a streamed request body.
+    readonly socket: net.Socket,
+  ) {
+    this.read0 = socket.bytesRead;
+    this.written0 = socket.bytesWritten;
+  }
+
+  clientGone(): void {
+    cancelDial(this);
+    this.answer?.discard();
+  }
+
+  delivered(): void {
+    this.listener.delivered(this);
+  }
 }
 
-/** A client learns why, never where: the provider's URL (even redacted) stays in swivel's log. */
-export function withoutUrls(message: string): string {
-  return message.replace(/\bhttps?:\/\/[^\s]*[^\s.,;)]/gi, 'the provider API');
-}
-
-/** `[::1]` → `::1`: URL keeps brackets on IPv6 hostnames, sockets want them bare. */
-function bareHost(hostname: string): string {
-  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-}
-
-export class HttpProxyListener extends Server implements Listener {
+export class HttpProxyListener implements Listener {
   readonly kind = 'http';
+  readonly server: http.Server;
+  port: number;
+  /** Connections closed at once because --max-connections were open (metrics). */
+  droppedConnections = 0;
   private readonly opts: HttpProxyOptions;
   private readonly logger: Logger;
   private readonly limits: ListenerLimits;
   private readonly policy: TargetPolicy;
+  private readonly sweeper: SilentConnectionSweeper;
+  private readonly connections: Connections;
   private draining = false;
-  /** Connections closed at once because --max-connections were open (metrics). */
-  droppedConnections = 0;
 
   constructor(options: HttpProxyOptions) {
-    super({ host: options.host, port: options.port, authRealm: REALM });
     this.opts = options;
+    this.port = options.port;
     this.logger = (options.logger ?? silentLogger).child({ component: 'http' });
-    this.prepareRequestFunction = (o) => this.authorize(o);
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.policy = options.targetPolicy ?? OPEN_POLICY;
-    applyHttpLimits(this.server, this.limits);
-    this.server.on('drop', () => this.droppedConnections++);
+    this.sweeper = new SilentConnectionSweeper(this.limits.headerTimeoutMs);
+    this.connections = new Connections((socket) => this.sweeper.seen(socket));
+    const server = (this.server = http.createServer());
+    applyHttpLimits(server, this.limits);
+    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
+    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.onConnect(req, socket, head));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
+    server.on('drop', () => this.droppedConnections++);
     // node:net reports a failed accept (EMFILE/ENFILE) as a server 'error'; unhandled it would
     // kill the process. It is local, says nothing about endpoints, and clears when fds come back.
-    this.server.on('error', (err: NodeJS.ErrnoException) => {
+    server.on('error', (err: NodeJS.ErrnoException) => {
       if (isLocalExhaustion(err.code)) this.opts.dialer.overload.report('accept', err.code);
       else this.logger.error({ err }, 'HTTP listener error');
+    });
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve();
+      });
     });
   }
 
@@ -102,54 +148,58 @@ export class HttpProxyListener extends Server implements Listener {
    */
   async drain(drainMs: number): Promise<void> {
     this.draining = true;
-    // A listener that only takes connections handed over (session ports) has no server to close:
-    // wait for its connections, bounded, then cut what is left.
-    if (!this.server.listening) return this.drainHandedOver(drainMs);
-    if (drainMs <= 0) return this.close(true);
-    const timer = setTimeout(() => this.closeConnections(), drainMs);
     try {
-      await this.close(false);
+      // A listener that only takes connections handed over (session ports) has no server to close.
+      if (!this.server.listening) {
+        await this.connections.whenEmpty(drainMs);
+        this.connections.destroyAll();
+        return;
+      }
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      if (drainMs <= 0) this.connections.destroyAll();
+      const timer = setTimeout(() => this.connections.destroyAll(), drainMs);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(timer);
+      }
     } finally {
-      clearTimeout(timer);
+      this.sweeper.stop();
     }
   }
 
-  private async drainHandedOver(drainMs: number): Promise<void> {
-    if (drainMs > 0 && this.getConnectionIds().length > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, drainMs);
-        // proxy-chain emits connectionClosed before it forgets the connection: look a tick later.
-        const onClosed = (): void =>
-          queueMicrotask(() => {
-            if (this.getConnectionIds().length === 0) done();
-          });
-        function done(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.on('connectionClosed', onClosed);
-        void Promise.resolve().then(onClosed);
-      }).finally(() => this.removeAllListeners('connectionClosed'));
+  private onConnection(socket: net.Socket): void {
+    // nodejs/node#23858: a socket already reset at accept has no address; nothing to serve.
+    if (socket.remoteAddress === undefined) {
+      socket.destroy();
+      return;
     }
-    this.closeConnections();
+    this.connections.add(socket);
+    this.sweeper.accepted(socket);
   }
 
   /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
-  override onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+  private onClientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     // `Content-Length: 5, 5`: llhttp refuses it, RFC 9112 §6.3 says process it as 5.
-    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) return;
+    if (retryWithFoldedContentLength(this.server, socket, err, !requestSeen(socket))) {
+      // The repaired stream over this socket is a connection of its own now, with its own head
+      // timeout; the sweep must not cut the socket under it while its request is served.
+      this.sweeper.seen(socket);
+      return;
+    }
     const { status, code } = clientErrorAnswer(err);
-    const text = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
-    this.sendSocketResponse(socket, status, { 'X-Swivel-Error': code, 'X-Swivel-Attempts': '0' }, text);
+    const message = status === 408 ? 'request head not received in time\n' : status === 400 ? 'malformed HTTP request\n' : `${code}\n`;
+    sendRawAnswer(socket, { status, code, attempts: 0, message });
   }
 
   /** Limits node:http does not enforce with the answer we want: header count (431), URI length (414). */
-  private checkHead(request: http.IncomingMessage): void {
-    markRequestSeen(request.socket);
+  private checkHead(request: http.IncomingMessage, socket: net.Socket): void {
+    this.sweeper.seen(socket);
+    markRequestSeen(socket);
     if (request.rawHeaders.length > this.limits.maxHeaders * 2) {
       throw new SwivelError('request_header_too_large', `more than ${this.limits.maxHeaders} request headers`);
     }
@@ -158,102 +208,86 @@ export class HttpProxyListener extends Server implements Listener {
     }
   }
 
-  /** Authentication and selection, from the Proxy-Authorization username and password. */
-  private authorize({ request, username, password }: PrepareRequestFunctionOpts): PrepareRequestFunctionResult {
-    const fixed = this.opts.selectionForPort?.(request.socket.localPort ?? 0);
-    if (fixed !== undefined) return { customTag: fixed };
-    const sent = request.headers['proxy-authorization'] !== undefined;
-    try {
-      return { customTag: authorize(sent ? username : undefined, password, this.opts.policy) };
-    } catch (err) {
-      if (isSwivelError(err)) throw answerFor(err, 0);
-      throw err;
-    }
+  /** Authentication and selection: the session port's, or from Proxy-Authorization (dialects/). */
+  private selectionFor(request: http.IncomingMessage, socket: net.Socket): ClientSelection {
+    const fixed = this.opts.selectionForPort?.(socket.localPort ?? 0);
+    if (fixed !== undefined) return fixed;
+    const { username, password } = parseProxyAuthorization(request.headers['proxy-authorization']);
+    return authorize(username, password, this.opts.policy);
   }
 
-  override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const trace: DialTrace = { attempts: 0, endpoint: undefined };
-    // Kept here: undici detaches request.socket when it abandons a streamed request body.
+  private async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const socket = request.socket;
-    const startedAt = performance.now();
-    const read0 = socket.bytesRead;
-    const written0 = socket.bytesWritten;
+    const x = new Exchange(this, request, socket);
     try {
-      this.checkHead(request);
-      if (hasEmptyAuthority(request.url ?? '')) throw new SwivelError('bad_target', 'absolute URL without a host');
-      const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as ClientSelection;
-      const url = request.url!;
-      const target = handler.trgParsed!;
-      const targetPort = target.port === '' ? 80 : Number(target.port);
-      checkTarget(bareHost(target.hostname), targetPort, this.policy);
-      // The client leaving cancels the dial (one listener per request; each attempt's own
-      // cancellation is the dialer's).
-      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
-      response.once('close', () => cancelDial(cancel));
+      this.checkHead(request, socket);
+      const url = request.url ?? '';
+      if (hasEmptyAuthority(url)) throw new SwivelError('bad_target', 'absolute URL without a host');
+      const target = parsePlainTarget(url);
+      const selection = this.selectionFor(request, socket);
+      checkTarget(target.host, target.port, this.policy);
+      this.connections.busy(socket, x);
       const answer = await this.opts.dialer.dial(
-        { ...selection, replayable: isReplayable(request), cancel },
-        trace,
-        (endpoint, ctl) => {
-          const aborted = new AbortController();
-          ctl.onCancel = () => aborted.abort();
-          return this.opts.forward(request, url, endpoint, aborted.signal);
-        },
+        { ...selection, replayable: isReplayable(request), cancel: x },
+        x,
+        (endpoint, ctl) => this.opts.forward(request, url, endpoint, ctl),
         discardAnswer,
       );
-      this.opts.onSuccess?.(bareHost(target.hostname), targetPort);
-      const setupMs = performance.now() - startedAt;
-      // During a drain every answer says so, so keep-alive clients reconnect elsewhere.
-      // A connection whose head was repaired (content-length.ts) carries that one request only.
-      if (this.draining || isRepaired(socket)) response.setHeader('connection', 'close');
+      if (x.cancelled) return answer.discard();
+      this.opts.onSuccess?.(target.host, target.port);
+      x.setupMs = performance.now() - x.startedAt;
+      x.answer = answer;
+      x.status = answer.statusCode;
       // The endpoint counts as in flight until the body is delivered (status page).
-      const endpoint = trace.endpoint!;
-      endpoint.inFlight++;
-      try {
-        await deliver(answer, response);
-      } finally {
-        endpoint.inFlight--;
-      }
-      if (this.opts.onOutcome !== undefined) {
-        this.report('request', request, socket, trace, startedAt, read0, written0, 'ok', answer.statusCode, setupMs);
-      }
+      x.endpoint!.inFlight++;
+      // During a drain every answer says so, so keep-alive clients reconnect elsewhere; a
+      // connection whose head was repaired (content-length.ts) carries that one request only.
+      answer.deliver(response, this.draining || isRepaired(socket), x);
     } catch (err) {
-      const answered = this.fail(request, socket, err, trace);
+      if (x.answer !== undefined) {
+        // deliver() threw (a header node:http refuses): the answer is off, the request failed.
+        x.answer.discard();
+        x.answer = undefined;
+        x.endpoint!.inFlight--;
+      }
+      this.connections.idle(socket, x);
+      const answered = this.fail(request, socket, err, x);
       if (this.opts.onOutcome !== undefined && answered !== undefined) {
-        const tookMs = performance.now() - startedAt;
-        this.report('request', request, socket, trace, startedAt, read0, written0, answered.code, answered.status, tookMs);
+        this.report('request', x, answered.code, answered.status, performance.now() - x.startedAt);
       }
     }
   }
 
-  override async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
-    const trace: DialTrace = { attempts: 0, endpoint: undefined };
-    const startedAt = performance.now();
+  /** The answer is delivered (or cut mid-body): the exchange is over. */
+  delivered(x: Exchange): void {
+    if (x.answer === undefined) return;
+    x.answer = undefined;
+    x.endpoint!.inFlight--;
+    this.connections.idle(x.socket, x);
+    if (this.opts.onOutcome !== undefined) this.report('request', x, 'ok', x.status, x.setupMs);
+  }
+
+  private async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    const x = new Exchange(this, request, socket);
     try {
-      this.checkHead(request);
-      const handler = await this.prepareRequestHandling(request);
-      const selection = handler.customTag as ClientSelection;
-      const host = bareHost(handler.trgParsed!.hostname);
-      const port = handler.trgParsed!.port === '' ? NaN : Number(handler.trgParsed!.port);
+      this.checkHead(request, socket);
+      const { host, port } = parseConnectTarget(request.url ?? '');
+      const selection = this.selectionFor(request, socket);
       checkTarget(host, port, this.policy);
-      // The client leaving cancels the dial at once (one listener per tunnel, not per attempt).
-      const cancel: DialCancel = { cancelled: false, onCancel: undefined };
-      const onGone = (): void => cancelDial(cancel);
-      // node:http keeps CONNECT sockets half-open: a client leaving shows as 'end' first.
-      socket.once('end', onGone);
-      socket.once('close', onGone);
+      // The client leaving cancels the dial at once: its connection's one 'close' listener, and
+      // 'end', as node:http keeps CONNECT sockets half-open and a client leaving shows as 'end' first.
+      this.connections.busy(socket, x);
+      socket.once('end', clientEnded);
       const tunnel = await this.opts.dialer
         .dial(
-          { ...selection, replayable: true, cancel },
-          trace,
+          { ...selection, replayable: true, cancel: x },
+          x,
           (endpoint, ctl) => this.opts.openTunnel(endpoint, host, port, ctl),
           destroyTunnel,
         )
-        .finally(() => {
-          socket.off('end', onGone);
-          socket.off('close', onGone);
-        });
-      if (socket.destroyed || cancel.cancelled) {
+        .finally(() => socket.off('end', clientEnded));
+      this.connections.idle(socket, x);
+      if (socket.destroyed || x.cancelled) {
         tunnel.socket.destroy();
         socket.destroy();
         return;
@@ -262,51 +296,40 @@ export class HttpProxyListener extends Server implements Listener {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (tunnel.head.length > 0) socket.write(tunnel.head);
       if (head.length > 0) tunnel.socket.write(head);
-      const setupMs = performance.now() - startedAt;
+      x.setupMs = performance.now() - x.startedAt;
       // An open tunnel keeps its endpoint in flight until it closes (status page).
-      const endpoint = trace.endpoint!;
+      const endpoint = x.endpoint!;
       endpoint.inFlight++;
       relay(socket, tunnel.socket, this.opts.idleTimeoutMs, () => {
         endpoint.inFlight--;
-        if (this.opts.onOutcome !== undefined) this.report('tunnel', request, socket, trace, startedAt, 0, 0, 'ok', 200, setupMs);
+        if (this.opts.onOutcome !== undefined) this.report('tunnel', x, 'ok', 200, x.setupMs);
       });
     } catch (err) {
-      const answered = this.fail(request, socket, err, trace);
+      this.connections.idle(socket, x);
+      const answered = this.fail(request, socket, err, x);
       if (this.opts.onOutcome !== undefined && answered !== undefined) {
-        const tookMs = performance.now() - startedAt;
-        this.report('tunnel', request, socket, trace, startedAt, 0, 0, answered.code, answered.status, tookMs);
+        this.report('tunnel', x, answered.code, answered.status, performance.now() - x.startedAt);
       }
     }
   }
 
   /**
-   * Tell the outcome hook how a request or tunnel ended. A method, not a closure per request, so a
-   * swivel without admin or access log allocates nothing for it. Byte counts are the socket's
-   * since `read0`/`written0` (keep-alive sockets carry several requests).
+   * Tell the outcome hook how a request or tunnel ended. Byte counts are the socket's since the
+   * exchange began (keep-alive sockets carry several requests); tunnels report them whole.
    */
-  private report(
-    kind: 'request' | 'tunnel',
-    request: http.IncomingMessage,
-    socket: net.Socket,
-    trace: DialTrace,
-    startedAt: number,
-    read0: number,
-    written0: number,
-    code: string,
-    status: number,
-    setupMs: number,
-  ): void {
+  private report(kind: 'request' | 'tunnel', x: Exchange, code: string, status: number, setupMs: number): void {
+    const { request, socket } = x;
     this.opts.onOutcome?.({
       listener: 'http',
       kind,
-      pool: trace.endpoint?.poolKey,
-      endpoint: trace.endpoint?.id,
+      pool: x.endpoint?.poolKey,
+      endpoint: x.endpoint?.id,
       code,
       status,
-      attempts: trace.attempts,
-      bytesIn: socket.bytesRead - read0,
-      bytesOut: socket.bytesWritten - written0,
-      durationMs: performance.now() - startedAt,
+      attempts: x.attempts,
+      bytesIn: kind === 'tunnel' ? 0 : socket.bytesRead - x.read0,
+      bytesOut: kind === 'tunnel' ? 0 : socket.bytesWritten - x.written0,
+      durationMs: performance.now() - x.startedAt,
       setupMs,
       method: kind === 'tunnel' ? 'CONNECT' : (request.method ?? ''),
       target: kind === 'tunnel' ? (request.url ?? '') : withoutQuery(request.url ?? ''),
@@ -317,52 +340,37 @@ export class HttpProxyListener extends Server implements Listener {
    * Answer on the client's socket (written raw, Connection: close), whatever state the request is in.
    * Returns the code and status answered (undefined when the client had gone).
    */
-  private fail(
-    request: http.IncomingMessage,
-    socket: net.Socket,
-    err: unknown,
-    trace: DialTrace,
-  ): { code: string; status: number } | undefined {
-    let answer: RequestError;
-    if (err instanceof RequestError) {
-      // proxy-chain's own refusals (unparsable target, https:// without CONNECT) get our header too.
-      answer = err;
-      answer.headers = {
-        'X-Swivel-Error': err.statusCode === 407 ? 'proxy_auth_required' : 'bad_request',
-        'X-Swivel-Attempts': '0',
-        ...err.headers,
-      };
-    } else {
-      const error = isSwivelError(err) ? err : this.unexpected(err);
-      if (error.code === 'client_closed') {
-        // A half-open CONNECT socket would otherwise linger: the client is gone, so is the socket.
-        socket.destroy();
-        return undefined;
-      }
-      this.logger.debug(
-        { code: error.code, attempts: trace.attempts, endpoint: trace.endpoint?.id, method: request.method, target: request.url },
-        'request failed',
-      );
-      answer = answerFor(error, trace.attempts);
+  private fail(request: http.IncomingMessage, socket: net.Socket, err: unknown, x: Exchange): { code: string; status: number } | undefined {
+    const error = isSwivelError(err) ? err : this.unexpected(err);
+    if (error.code === 'client_closed') {
+      // A half-open CONNECT socket would otherwise linger: the client is gone, so is the socket.
+      socket.destroy();
+      return undefined;
     }
-    const code = answer.headers?.['X-Swivel-Error'] ?? 'bad_request';
-    if (socket.destroyed || !socket.writable) return { code, status: answer.statusCode };
-    this.sendSocketResponse(socket, answer.statusCode, answer.headers, answer.message);
-    return { code, status: answer.statusCode };
+    this.logger.debug(
+      { code: error.code, attempts: x.attempts, endpoint: x.endpoint?.id, method: request.method, target: request.url },
+      'request failed',
+    );
+    const answer = answerFor(error, x.attempts);
+    if (!socket.destroyed && socket.writable) sendRawAnswer(socket, answer);
+    return { code: answer.code, status: answer.status };
   }
 
   private unexpected(err: unknown): SwivelError {
-    // proxy-chain's own 400s (unparsable target, non-http scheme) arrive as RequestError above;
-    // anything else is a bug of ours: log it whole, answer without detail.
+    // Anything that is not a coded error is a bug of ours: log it whole, answer without detail.
     this.logger.error({ err }, 'unexpected error while handling a request');
     return new SwivelError('internal', 'internal error in swivel');
   }
 }
 
+/** Shared by every CONNECT socket while its tunnel is dialled: `this` is the socket. */
+function clientEnded(this: net.Socket): void {
+  this.destroy();
+}
+
 /** An answer that arrived after its dial had settled (a hedge that lost by a tick). */
 function discardAnswer(answer: UpstreamAnswer): void {
-  answer.body.on('error', () => {});
-  answer.body.destroy();
+  answer.discard();
 }
 
 function destroyTunnel(tunnel: Tunnel): void {

@@ -1,5 +1,5 @@
 /**
- * Client-side limits of the HTTP listener, applied to proxy-chain's node:http server: time to send
+ * Client-side limits of the HTTP listener, applied to its node:http server: time to send
  * a complete request head (--header-timeout; slowloris and silent connections, bare CRLFs),
  * keep-alive idle (--keepalive-timeout), head size (--max-header-size → 431), header count
  * (--max-headers → 431), request-target length (414) and connections per listener
@@ -29,8 +29,7 @@ export const DEFAULT_LIMITS: ListenerLimits = {
 };
 
 export function applyHttpLimits(server: http.Server, limits: ListenerLimits): void {
-  // node:http reads these from the server object per connection; proxy-chain builds the server
-  // without options, so they are set here, before listen().
+  // node:http reads these from the server object per connection, so they are set here, before listen().
   const s = server as http.Server & { maxHeaderSize?: number; connectionsCheckingInterval?: number };
   s.maxHeaderSize = limits.maxHeaderSize;
   server.headersTimeout = limits.headerTimeoutMs;
@@ -40,9 +39,8 @@ export function applyHttpLimits(server: http.Server, limits: ListenerLimits): vo
   // One more than allowed so an excess is seen (node silently drops headers past the count).
   server.maxHeadersCount = limits.maxHeaders + 1;
   // Expired heads are found by a sweep (default every 30 s); sweep often enough to honour the timeout.
-  s.connectionsCheckingInterval = Math.max(100, Math.min(1_000, Math.floor(limits.headerTimeoutMs / 4)));
+  s.connectionsCheckingInterval = sweepIntervalMs(limits.headerTimeoutMs);
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
-  closeSilentConnections(server, limits.headerTimeoutMs);
 }
 
 const SEEN = Symbol('swivel.requestSeen');
@@ -59,17 +57,48 @@ export function requestSeen(socket: net.Socket): boolean {
 
 /**
  * node:http's header timeout only starts with a request's first byte that is not a CRLF, so a
- * silent connection or one sending bare CRLFs would wait forever; one timer per connection (not
- * per request) closes those that have not produced a request head in time.
+ * silent connection or one sending bare CRLFs would wait forever. Connections that have not
+ * produced a request head are kept in accept order and one sweep (at node's own head-check
+ * cadence) closes those past the timeout: no timer per connection, which CONNECT, a connection
+ * per tunnel, would pay for every tunnel.
  */
-export function closeSilentConnections(server: http.Server, headerTimeoutMs: number): void {
-  server.on('connection', (socket: net.Socket) => {
-    const timer = setTimeout(() => {
-      if ((socket as net.Socket & { [SEEN]?: true })[SEEN] !== true) socket.destroy();
-    }, headerTimeoutMs);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-  });
+export class SilentConnectionSweeper {
+  private readonly unseen = new Map<net.Socket, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly headerTimeoutMs: number) {}
+
+  accepted(socket: net.Socket): void {
+    this.unseen.set(socket, performance.now());
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sweep(), sweepIntervalMs(this.headerTimeoutMs));
+      this.timer.unref();
+    }
+  }
+
+  /** A complete request head arrived, or the connection closed. */
+  seen(socket: net.Socket): void {
+    this.unseen.delete(socket);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private sweep(): void {
+    const cutoff = performance.now() - this.headerTimeoutMs;
+    // Map order is accept order: the first young one ends the sweep.
+    for (const [socket, acceptedAt] of this.unseen) {
+      if (acceptedAt > cutoff) break;
+      this.unseen.delete(socket);
+      socket.destroy();
+    }
+  }
+}
+
+function sweepIntervalMs(headerTimeoutMs: number): number {
+  return Math.max(100, Math.min(1_000, Math.floor(headerTimeoutMs / 4)));
 }
 
 /** For the SOCKS listener's net.Server. */

@@ -100,8 +100,8 @@ export function resolvingFirst<A extends unknown[], T>(
 
 /** The same for a plain-request forwarder, whose endpoint is its third argument. */
 export function forwardingResolved(resolver: EndpointResolver, forward: Forwarder): Forwarder {
-  return (req, url, endpoint, signal) => {
-    if (resolver.ready(endpoint)) return forward(req, url, endpoint, signal);
-    return resolver.ensure(endpoint).then(() => forward(req, url, endpoint, signal));
+  return (req, url, endpoint, ctl) => {
+    if (resolver.ready(endpoint)) return forward(req, url, endpoint, ctl);
+    return resolver.ensure(endpoint).then(() => forward(req, url, endpoint, ctl));
   };
 }

@@ -18,6 +18,11 @@ export async function stopAll(): Promise<void> {
   for (const cleanup of pending) await cleanup();
 }
 
+/** Have `stopAll()` run `cleanup` too (apps built outside createSwivel). */
+export function registerCleanup(cleanup: () => Promise<void>): void {
+  cleanups.push(cleanup);
+}
+
 export async function startSim(opts: SimulationOptions = {}): Promise<Simulation> {
   const sim = await startSimulation(opts);
   cleanups.push(() => sim.close());

@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.js';
 import type { Endpoint } from '../endpoint.js';
-import type { SessionStore } from './store.js';
+import type { SessionEntry, SessionStore } from './store.js';
 
 export interface MemorySessionStoreOptions {
   ttlMs: number;
@@ -16,8 +16,10 @@ export interface MemorySessionStoreOptions {
 
 export class MemorySessionStore implements SessionStore {
   private readonly cache: LRUCache<string, Endpoint>;
+  private readonly clock: Clock;
 
   constructor(options: MemorySessionStoreOptions) {
+    this.clock = options.clock;
     this.cache = new LRUCache<string, Endpoint>({
       max: options.max,
       ttl: options.ttlMs,
@@ -62,6 +64,25 @@ export class MemorySessionStore implements SessionStore {
     const out = new Map<string, number>();
     for (const e of this.cache.values()) out.set(e.poolKey, (out.get(e.poolKey) ?? 0) + 1);
     return out;
+  }
+
+  snapshot(): SessionEntry[] {
+    // lru-cache dumps `start` against Date.now() (portable across processes); turn the age it
+    // implies back into our clock's time, which is what restore() and the TTL checks run on.
+    const wall = Date.now();
+    const now = this.clock.now();
+    const out: SessionEntry[] = [];
+    for (const [key, entry] of this.cache.dump()) {
+      const ttlMs = entry.ttl ?? 0;
+      const age = entry.start === undefined ? 0 : wall - entry.start;
+      if (ttlMs > 0 && age >= ttlMs) continue;
+      out.push({ key, endpoint: entry.value, ttlMs, touchedAt: now - age });
+    }
+    return out;
+  }
+
+  restore(entry: SessionEntry): void {
+    this.cache.set(entry.key, entry.endpoint, { ttl: entry.ttlMs, start: entry.touchedAt });
   }
 
   hasSessionsIn(poolKey: string): boolean {

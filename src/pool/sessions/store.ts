@@ -30,6 +30,19 @@ export interface SessionStore {
    * Never rejects: a store that cannot answer resolves undefined and the pool binds locally.
    */
   lookup?(key: string): Promise<string | undefined>;
+  /** Optional: every live session of the local tier, for a state file to save. */
+  snapshot?(): SessionEntry[];
+  /** Optional: re-bind a saved session with its idle TTL running from `touchedAt`. */
+  restore?(entry: SessionEntry): void;
+}
+
+/** One live session as saved and restored: its key, endpoint, idle TTL and when it was last used. */
+export interface SessionEntry {
+  key: string;
+  endpoint: Endpoint;
+  ttlMs: number;
+  /** Clock ms of the last use; the session idles out at touchedAt + ttlMs. */
+  touchedAt: number;
 }
 
 /** The session key: sub-pool key and client's id, so `session-a` in two countries are two sessions. */

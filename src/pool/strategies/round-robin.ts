@@ -1,4 +1,5 @@
-import type { Endpoint } from '../endpoint.js';
+import { isUsable, type Endpoint } from '../endpoint.js';
+import type { LiveSet } from '../live-set.js';
 import { eligible, type SelectStrategy } from './types.js';
 
 /** Each call takes the next eligible endpoint after the previous pick, wrapping around. */
@@ -14,6 +15,24 @@ export class RoundRobinStrategy implements SelectStrategy {
         this.cursor = i + 1;
         return e;
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * The live set's cursor walks its items. Each step either returns, passes a hole (at most half
+   * the list, see LiveSet), or removes an endpoint that stopped being usable, so the loop ends.
+   */
+  pickFrom(live: LiveSet, now: number): Endpoint | undefined {
+    while (live.count > 0) {
+      const items = live.items;
+      let i = live.cursor;
+      if (i >= items.length) i = 0;
+      const e = items[i];
+      live.cursor = i + 1;
+      if (e === undefined) continue;
+      if (isUsable(e, now)) return e;
+      live.remove(e);
     }
     return undefined;
   }

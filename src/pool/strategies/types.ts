@@ -1,11 +1,20 @@
 import { isUsable, type Endpoint } from '../endpoint.js';
+import type { LiveSet, LiveSetListener } from '../live-set.js';
 
 /**
- * Picks one usable endpoint from a sub-pool's list. One instance per sub-pool, so a strategy may
- * keep a cursor. Pure apart from that state: no I/O, no allocation on the common path.
+ * Picks one usable endpoint from a sub-pool. One instance per sub-pool, so a strategy may keep a
+ * cursor. Pure apart from that state: no I/O, no allocation on the common path.
+ *
+ * Two forms: `pickFrom` is the sub-pool's hot path, over its LiveSet (what is in rotation), in
+ * O(1) or O(log n) whatever the pool size, removing endpoints it finds no longer usable;
+ * `pick` takes any list and scans it (small lists, and the reference the fast form is tested
+ * against). As a LiveSetListener a strategy hears about entries and exits; `used` is told after
+ * the pool handed an endpoint out and counted it.
  */
-export interface SelectStrategy {
+export interface SelectStrategy extends LiveSetListener {
   pick(endpoints: readonly Endpoint[], now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined;
+  pickFrom(live: LiveSet, now: number): Endpoint | undefined;
+  used?(e: Endpoint): void;
 }
 
 /** Random source in [0, 1); injected so tests are deterministic. */
@@ -14,4 +23,12 @@ export type RandomSource = () => number;
 /** True when `e` may be handed out now and is not one the caller already tried. */
 export function eligible(e: Endpoint, now: number, avoid: readonly Endpoint[] | undefined): boolean {
   return isUsable(e, now) && (avoid === undefined || !avoid.includes(e));
+}
+
+/** Random draws into the live list before falling back to a walk (holes, avoided, expired). */
+export const RANDOM_DRAWS = 8;
+
+/** A uniform index in [0, n), safe against a source that returns 1. */
+export function randomIndex(random: RandomSource, n: number): number {
+  return Math.floor(random() * n) % n;
 }

@@ -1,0 +1,134 @@
+// Extraction path bench: parse + address filter + ingest of one answer, beside JSON.parse of the same
+// body, at 1 000, 10 000 and 100 000 entries.
+//
+//   npm run build && node bench/extract.bench.mjs
+//   SWIVEL_BASE_DIST=/tmp/swivel-base/dist node bench/extract.bench.mjs   # A/B against another build
+//
+// Knobs (env):
+//   EXTRACT_ROUNDS     timed rounds per size and build, 1..50, default 7 (the median is shown)
+//   EXTRACT_SIZES      comma-separated entry counts, default 1000,10000,100000 (each 1..200000)
+//   SWIVEL_BASE_DIST   dist/ directory of another build (e.g. main) to run interleaved with this one
+//
+// Each round runs in a fresh child process per build, builds alternating (A B A B …), so both see
+// the same machine load. Times are CPU time of the process (user + sys from process.cpuUsage, GC
+// threads included), not wall time: the machine is shared. Small bodies repeat each phase so a
+// phase takes at least a few milliseconds. `ratio` = (parse + filter + ingest) / JSON.parse.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { jsonBody } from './bodies.mjs';
+
+const self = fileURLToPath(import.meta.url);
+
+function boundedInt(raw, fallback, min, max, name) {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name} must be an integer in ${min}..${max}, got \`${raw}\`; using ${fallback}.`);
+    return fallback;
+  }
+  return n;
+}
+
+async function child(dist, entries, repeat) {
+  const { parseExtractionBody, EndpointPool, ManualClock } = await import(pathToFileURL(resolve(dist, 'index.js')).href);
+  const { createAddressFilter } = await import(pathToFileURL(resolve(dist, 'pool/address-filter.js')).href);
+  const body = jsonBody(entries);
+  const reject = createAddressFilter({ allowPrivate: false, ownPorts: [8080] });
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const totals = { json: 0, parse: 0, filter: 0, ingest: 0 };
+  const runOnce = (record) => {
+    const clock = new ManualClock();
+    const pool = new EndpointPool({
+      defaultGeo: {},
+      rotate: 'round-robin',
+      sessionTtlMs: 600_000,
+      sessionMax: 100_000,
+      acquireTimeoutMs: 1_000,
+      idleDropMs: 600_000,
+      clock,
+    });
+    let t = cpu();
+    JSON.parse(body);
+    let t2 = cpu();
+    if (record) totals.json += t2 - t;
+    t = t2;
+    const result = parseExtractionBody(body, 'application/json');
+    t2 = cpu();
+    if (record) totals.parse += t2 - t;
+    t = t2;
+    // The refresher's filter: in place, no second array.
+    const eps = result.endpoints;
+    let w = 0;
+    for (let r = 0; r < eps.length; r++) if (reject(eps[r]) === undefined) eps[w++] = eps[r];
+    eps.length = w;
+    t2 = cpu();
+    if (record) totals.filter += t2 - t;
+    t = t2;
+    const { added } = pool.ingest(pool.defaultPool, eps, clock.now(), 3_600_000);
+    t2 = cpu();
+    if (record) totals.ingest += t2 - t;
+    if (added !== entries) throw new Error(`ingested ${added} of ${entries}`);
+    return pool;
+  };
+  // Warm up so the compiled code is measured, then one timed pass of `repeat` runs.
+  for (let i = 0; i < Math.max(2, Math.ceil(200_000 / entries)); i++) runOnce(false);
+  let keep;
+  for (let i = 0; i < repeat; i++) keep = runOnce(true);
+  if (keep === undefined) throw new Error('unreachable');
+  for (const k of Object.keys(totals)) totals[k] /= repeat;
+  process.stdout.write(JSON.stringify(totals));
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  const rounds = boundedInt(process.env.EXTRACT_ROUNDS, 7, 1, 50, 'EXTRACT_ROUNDS');
+  const sizes = (process.env.EXTRACT_SIZES ?? '1000,10000,100000')
+    .split(',')
+    .map((s) => boundedInt(s.trim(), 1000, 1, 200_000, 'EXTRACT_SIZES'));
+  const here = resolve(fileURLToPath(new URL('../dist', import.meta.url)));
+  const builds = [{ name: 'this', dist: here }];
+  if (process.env.SWIVEL_BASE_DIST) builds.unshift({ name: 'base', dist: resolve(process.env.SWIVEL_BASE_DIST) });
+  const rows = [];
+  for (const entries of sizes) {
+    const repeat = Math.max(1, Math.round(20_000 / entries));
+    const samples = new Map(builds.map((b) => [b.name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const b of builds) {
+        const out = spawnSync(process.execPath, [self, '--child', b.dist, String(entries), String(repeat)], {
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        if (out.status !== 0) throw new Error(`child ${b.name}/${entries} failed: ${out.stderr}`);
+        samples.get(b.name).push(JSON.parse(out.stdout));
+      }
+    }
+    for (const b of builds) {
+      const s = samples.get(b.name);
+      const m = (k) => median(s.map((x) => x[k]));
+      const ratios = s.map((x) => (x.parse + x.filter + x.ingest) / x.json);
+      rows.push({
+        build: b.name,
+        entries: entries.toLocaleString('en-US'),
+        'JSON.parse ms': m('json').toFixed(2),
+        'parse ms': m('parse').toFixed(2),
+        'filter ms': m('filter').toFixed(2),
+        'ingest ms': m('ingest').toFixed(2),
+        'total ms': median(s.map((x) => x.parse + x.filter + x.ingest)).toFixed(2),
+        ratio: median(ratios).toFixed(1),
+      });
+    }
+  }
+  console.log(`extraction (parse + filter + ingest) vs JSON.parse, CPU ms, median of ${rounds} rounds, node ${process.version}`);
+  console.table(rows);
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
+else await main();
