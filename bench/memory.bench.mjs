@@ -9,7 +9,8 @@
 // CONNECT (or SOCKS5) to a raw TCP target that never sends, held open, counted in the swivel child
 // after a GC, then closed. Bounded: MEM_TUNNELS (comma list, default 2000,9000; each at most 9,900,
 // since a tunnel is 2 fds in swivel and in the simulator and the hard fd limit here is 20 000),
-// MEM_KINDS (connect,socks). Loopback only; stops what it starts.
+// MEM_KINDS (connect,socks), MEM_IDLE_SAMPLES (3 starts per build, median and range). Loopback only;
+// stops what it starts.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ const KINDS = (process.env.MEM_KINDS ?? 'connect,socks')
   .map((s) => s.trim())
   .filter(Boolean);
 const CONCURRENCY = 64;
+const IDLE_SAMPLES = Math.max(1, Math.min(Number(process.env.MEM_IDLE_SAMPLES ?? 3), 20));
 
 const PRELOAD =
   "data:text/javascript,import{writeFileSync}from'node:fs';process.on('SIGUSR2',()=>{gc();gc();writeFileSync(process.env.BENCH_MEM_FILE,JSON.stringify(process.memoryUsage()))})";
@@ -78,10 +80,26 @@ for (const [name, main] of [
   ['before', BEFORE],
   ['after', AFTER],
 ]) {
-  const proc = await start(main, simInfo, name);
-  const startRss = rssKiB(proc.pid);
-  const gcd = await measure(proc);
-  idle.push({ build: name, 'RSS after start MiB': mib(startRss), 'RSS after GC MiB': mib(gcd.rss), 'heap used MiB': mib(gcd.heap) });
+  // Idle RSS varies by several MiB from one start to the next (when the young generation grew, what
+  // the first extraction left), so each build is started IDLE_SAMPLES times; the last one carries on.
+  const samples = [];
+  let proc;
+  for (let i = 0; i < IDLE_SAMPLES; i++) {
+    if (proc !== undefined) await stopChild(proc);
+    proc = await start(main, simInfo, name);
+    const startRss = rssKiB(proc.pid);
+    samples.push({ startRss, ...(await measure(proc)) });
+  }
+  const range = (key) => {
+    const v = samples.map((x) => x[key]).sort((a, b) => a - b);
+    return `${mib(v[(v.length - 1) >> 1])} (${mib(v[0])}–${mib(v[v.length - 1])})`;
+  };
+  idle.push({
+    build: name,
+    'RSS after start MiB': range('startRss'),
+    'RSS after GC MiB': range('rss'),
+    'heap used MiB': range('heap'),
+  });
   for (const kind of KINDS) {
     for (const n of LEVELS) {
       const base = await measure(proc);
@@ -121,7 +139,7 @@ for (const [name, main] of [
 }
 
 console.log(`memory bench: node ${process.version}; bare \`node -e\` RSS ${mib(bareRss)} MiB; before = ${BEFORE}, after = ${AFTER}`);
-console.log('idle `swivel serve` (simulator source, default flags, no admin port):');
+console.log(`idle \`swivel serve\` (simulator source, default flags, no admin port), median (min–max) of ${IDLE_SAMPLES} starts:`);
 console.table(idle);
 console.log('open tunnels held through swivel (CONNECT/SOCKS5 → sim upstream → silent TCP target), after GC in the swivel child:');
 console.table(perTunnel);
