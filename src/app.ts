@@ -4,8 +4,9 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { accessLogger } from './admin/access-log.js';
-import { SwivelMetrics } from './admin/metrics.js';
-import { AdminListener, type Readiness } from './admin/server.js';
+// Types only: prom-client and the admin server load in start(), and only with an admin port (idle RSS).
+import type { SwivelMetrics } from './admin/metrics.js';
+import type { AdminListener, Readiness } from './admin/server.js';
 import type { OutcomeHook, ProxyOutcome } from './server/outcome.js';
 import { collectStats, type SwivelStats } from './stats.js';
 import { systemClock, type Clock } from './clock.js';
@@ -104,8 +105,9 @@ export class SwivelApp {
   readonly socks: SocksProxyListener | undefined;
   readonly sessionPorts: SessionPorts | undefined;
   readonly source: EndpointSource;
-  readonly admin: AdminListener | undefined;
-  readonly metrics: SwivelMetrics | undefined;
+  private adminListener: AdminListener | undefined;
+  private swivelMetrics: SwivelMetrics | undefined;
+  private readonly wantsAdmin: boolean;
   /** `--state-file`: endpoints, sessions and demand kept across restarts. */
   readonly state: StateKeeper | undefined;
   /** The shared tier (--redis-url), when set. */
@@ -200,18 +202,10 @@ export class SwivelApp {
       concurrency: config.health.probeConcurrency,
       logger,
     });
-    this.metrics =
-      config.listen.adminPort === 0 && deps.adminEphemeral !== true
-        ? undefined
-        : new SwivelMetrics({
-            stats: () => this.stats(),
-            defaultPoolKey: this.pool.defaultPool.key,
-            poolLabelCap: config.admin.poolLabelCap,
-            version,
-          });
-    const metrics = this.metrics;
-    if (metrics !== undefined) this.refresher.events.on((e) => metrics.observeExtraction(e));
-    const onOutcome = outcomeHook(metrics, config.admin.accessLog ? accessLogger(logger) : undefined);
+    const wantsAdmin = (this.wantsAdmin = config.listen.adminPort !== 0 || deps.adminEphemeral === true);
+    // The metrics exist from the start of start() on, before any extraction or connection.
+    const observe: OutcomeHook | undefined = wantsAdmin ? (o) => this.swivelMetrics?.observe(o) : undefined;
+    const onOutcome = outcomeHook(observe, config.admin.accessLog ? accessLogger(logger) : undefined);
     const dialer = (this.dialer = new Dialer({
       pool: this.pool,
       health: this.health,
@@ -221,7 +215,7 @@ export class SwivelApp {
       attemptTimeoutMs: up.attemptTimeoutMs,
       clock,
       logger,
-      onAttempt: metrics === undefined ? undefined : (ms, ok) => metrics.observeAttempt(ms, ok),
+      onAttempt: wantsAdmin ? (ms, ok) => this.swivelMetrics?.observeAttempt(ms, ok) : undefined,
     }));
     const { host, port, socksPort, auth, authChallenge } = config.listen;
     const targetPolicy = { denyPrivate: config.listen.denyPrivateTargets, allowPorts: config.listen.allowPorts };
@@ -280,19 +274,37 @@ export class SwivelApp {
       this.portSocks = new SocksProxyListener({ ...socksOptions, port: 0, selectionForPort });
       this.sessionPorts = new SessionPorts({ host, ...range, pool: this.pool, http: this.portHttp, socks: this.portSocks });
     }
-    this.admin =
-      metrics === undefined
-        ? undefined
-        : new AdminListener({
-            host: config.admin.host,
-            port: config.listen.adminPort,
-            auth: config.admin.auth,
-            stats: () => this.stats(),
-            readiness: () => this.readiness(),
-            // Never the provider: a pool emptied by the provider is a readiness matter, not a restart.
-            live: () => this.draining || (this.http.server.listening && (this.socks?.server.listening ?? true)),
-            metrics,
-          });
+  }
+
+  get metrics(): SwivelMetrics | undefined {
+    return this.swivelMetrics;
+  }
+
+  /** The admin listener, once start() has begun (with --admin-port or adminEphemeral). */
+  get admin(): AdminListener | undefined {
+    return this.adminListener;
+  }
+
+  private async loadAdmin(): Promise<void> {
+    const [{ SwivelMetrics }, { AdminListener }] = await Promise.all([import('./admin/metrics.js'), import('./admin/server.js')]);
+    const config = this.config;
+    const metrics = (this.swivelMetrics = new SwivelMetrics({
+      stats: () => this.stats(),
+      defaultPoolKey: this.pool.defaultPool.key,
+      poolLabelCap: config.admin.poolLabelCap,
+      version,
+    }));
+    this.refresher.events.on((e) => metrics.observeExtraction(e));
+    this.adminListener = new AdminListener({
+      host: config.admin.host,
+      port: config.listen.adminPort,
+      auth: config.admin.auth,
+      stats: () => this.stats(),
+      readiness: () => this.readiness(),
+      // Never the provider: a pool emptied by the provider is a readiness matter, not a restart.
+      live: () => this.draining || (this.http.server.listening && (this.socks?.server.listening ?? true)),
+      metrics,
+    });
   }
 
   /** A snapshot of the pool, provider and health counters (what the admin layer shows). */
@@ -334,6 +346,7 @@ export class SwivelApp {
    * listen. Other provider failures do not stop start-up: swivel listens and keeps retrying.
    */
   async start(): Promise<StartSummary> {
+    if (this.wantsAdmin && this.swivelMetrics === undefined) await this.loadAdmin();
     let warning: string | undefined;
     // Bounded, never rejects: without Redis this replica starts on its own and rejoins later.
     await this.cluster?.start();
@@ -416,11 +429,11 @@ export class SwivelApp {
 }
 
 /** The listeners' one outcome hook: metrics and/or the access log, or nothing at all. */
-function outcomeHook(metrics: SwivelMetrics | undefined, access: OutcomeHook | undefined): OutcomeHook | undefined {
+function outcomeHook(metrics: OutcomeHook | undefined, access: OutcomeHook | undefined): OutcomeHook | undefined {
   if (metrics === undefined) return access;
-  if (access === undefined) return (o: ProxyOutcome) => metrics.observe(o);
+  if (access === undefined) return metrics;
   return (o: ProxyOutcome) => {
-    metrics.observe(o);
+    metrics(o);
     access(o);
   };
 }

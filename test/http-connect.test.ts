@@ -54,6 +54,28 @@ describe('connectReplyStep', () => {
     expect(step('HTTP/1.1 200 Connection established\r\nVia: x\r\n\r')).toEqual({ kind: 'more' });
   });
 
+  // The step reads the status from the bytes; it must agree with parseStatusLine on every line.
+  it.each([
+    'HTTP/1.1 200 OK',
+    'HTTP/1.1 200',
+    'HTTP/1.0 299 x',
+    'HTTP/1.10 200 OK',
+    'HTTP/1.1 2000 OK',
+    'HTTP/1.1 20x OK',
+    'HTTP/1.1  200 OK',
+    'HTTP/1.1 099 OK',
+    'HTTP/2 200 OK',
+    'HTTP/1.1 407 Proxy Authentication Required',
+    'http/1.1 200 OK',
+    'HTTP/1.',
+  ])('judges %j as parseStatusLine does', (line) => {
+    const status = parseStatusLine(line);
+    const r = step(`${line}\r\n\r\n`);
+    if (status >= 200 && status < 300) expect(r.kind).toBe('established');
+    else if (status === -1) expect(r).toMatchObject({ kind: 'failed', error: { code: 'upstream_protocol' } });
+    else expect(r).toMatchObject({ kind: 'failed', error: { details: { status } } });
+  });
+
   it('establishes on 2xx and consumes only the head, leaving trailing tunnel bytes', () => {
     const head = 'HTTP/1.1 200 Connection established\r\nVia: 1.1 upstream\r\n\r\n';
     expect(step(`${head}\x16\x03\x01payload`)).toEqual({ kind: 'established', consumed: head.length });

@@ -9,6 +9,7 @@ import {
   decodeGreeting,
   decodeMethodSelection,
   decodeReply,
+  decodeReplyStatus,
   decodeRequest,
   encodeAuthReply,
   encodeAuthRequest,
@@ -315,6 +316,32 @@ describe('IPv6 text (RFC 5952)', () => {
     expect(parseIPv4('255.255.255.255')).toEqual(hex('ffffffff'));
     for (const bad of ['1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.256', '1..3.4', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1.2.3.-4']) {
       expect(parseIPv4(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe("decodeReplyStatus (the client side's REP-only decoder)", () => {
+  const frames = [
+    encodeReply(0),
+    encodeReply(SocksReply.HOST_UNREACHABLE, { atyp: 4, host: '2001:db8::5', port: 1 }),
+    hex('05 00 00 03 04 61 62 63 64 01 bb'),
+    hex('05 00 00 03 00 01 bb'),
+    hex('05 00 00 02 00'),
+    hex('04 00 00 01 00 00 00 00 00 00'),
+  ];
+  it('agrees with decodeReply on every frame and every cut of it', () => {
+    for (const frame of frames) {
+      for (let cut = 0; cut <= frame.length; cut++) {
+        const part = frame.subarray(0, cut);
+        const full = decodeReply(part);
+        const fast = decodeReplyStatus(part);
+        expect(fast.kind).toBe(full.kind);
+        if (full.kind === 'ok' && fast.kind === 'ok') {
+          expect(fast.consumed).toBe(full.consumed);
+          expect(fast.value).toBe(full.value.rep);
+        }
+        if (full.kind === 'error' && fast.kind === 'error') expect(fast.code).toBe(full.code);
+      }
     }
   });
 });

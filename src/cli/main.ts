@@ -6,14 +6,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { RENAMED } from '../config/options.js';
 import { registerAccountCommands } from './account/index.js';
-import { demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
-import { extractCommand } from './extract.js';
 import { EXTRACT_OPTIONS, withOptions } from './options.js';
-import { serveCommand } from './serve.js';
 import { version } from '../version.js';
-import { statusCommand } from './status.js';
 import { usageLines, type UsageView } from './strict.js';
+
+// Each command's module is loaded by its handler, so a process pays only for the command it runs:
+// `serve` never loads the simulator (demo), and idle RSS is what serving needs (bench/memory.bench.mjs).
 
 /** Thrown from yargs' fail handler so no command handler runs after a usage mistake. */
 class UsageFailure extends Error {}
@@ -45,6 +44,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'Run the HTTP/CONNECT and SOCKS5 proxy (default command)',
       (y) => withOptions(y),
       async (args) => {
+        const { serveCommand } = await import('./serve.js');
         exitCode = await serveCommand(args);
       },
     )
@@ -73,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',
         }),
       async (args) => {
+        const { demoCommand } = await import('./demo.js');
         exitCode = await demoCommand(args, args.once === true);
       },
     )
@@ -81,6 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'Call the extraction API once and print the endpoints (check a key and a geo)',
       (y) => withOptions(y, EXTRACT_OPTIONS).option('json', { type: 'boolean', describe: 'Print JSON instead of one endpoint per line' }),
       async (args) => {
+        const { extractCommand } = await import('./extract.js');
         exitCode = await extractCommand(args, args.json === true);
       },
     )
@@ -92,6 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('admin', { type: 'string', describe: 'Admin base URL', default: 'http://127.0.0.1:9090', requiresArg: true })
           .option('admin-auth', { type: 'string', describe: 'user:pass when the admin port has --admin-auth', requiresArg: true }),
       async (args) => {
+        const { statusCommand } = await import('./status.js');
         exitCode = await statusCommand(args.admin, args['admin-auth']);
       },
     )

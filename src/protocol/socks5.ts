@@ -86,9 +86,21 @@ export function chooseMethod(offered: Uint8Array | Buffer, requireAuth: boolean)
   return Method.NO_ACCEPTABLE;
 }
 
+/**
+ * The server's answers that never vary are encoded once: a written Buffer is only read, so one
+ * instance serves every connection (callers must not modify what these return).
+ */
+const METHOD_SELECTIONS = new Map<number, Buffer>(
+  [Method.NO_AUTH, Method.USER_PASS, Method.NO_ACCEPTABLE].map((m) => [m, Buffer.from([SOCKS_VERSION, m])]),
+);
+const AUTH_OK = Buffer.from([AUTH_VERSION, 0x00]);
+const AUTH_FAILED = Buffer.from([AUTH_VERSION, 0x01]);
+/** Replies with the default bind (IPv4 0.0.0.0:0), by REP. */
+const DEFAULT_BIND_REPLIES: Buffer[] = [];
+
 /** RFC 1928 §3: VER | METHOD. After X'FF' the client MUST close the connection. */
 export function encodeMethodSelection(method: number): Buffer {
-  return Buffer.from([SOCKS_VERSION, byte(method, 'method')]);
+  return METHOD_SELECTIONS.get(method) ?? Buffer.from([SOCKS_VERSION, byte(method, 'method')]);
 }
 
 /**
@@ -114,7 +126,7 @@ export function decodeAuthRequest(buf: Buffer): DecodeResult<AuthRequest> {
 
 /** RFC 1929 §2: VER | STATUS; any non-zero STATUS is failure and the server MUST then close. */
 export function encodeAuthReply(ok: boolean): Buffer {
-  return Buffer.from([AUTH_VERSION, ok ? 0x00 : 0x01]);
+  return ok ? AUTH_OK : AUTH_FAILED;
 }
 
 /**
@@ -146,7 +158,18 @@ export function decodeRequest(buf: Buffer): DecodeResult<SocksRequest> {
  * with an IPv6 bind). swivel tunnels through upstream proxies, so there is no local bound address
  * worth reporting on success either.
  */
-export function encodeReply(rep: number, bind: BindAddress = { atyp: AddressType.IPV4, host: '0.0.0.0', port: 0 }): Buffer {
+export function encodeReply(rep: number, bind?: BindAddress): Buffer {
+  if (bind === undefined) {
+    const cached = DEFAULT_BIND_REPLIES[rep];
+    if (cached !== undefined) return cached;
+    const reply = encodeBoundReply(rep, { atyp: AddressType.IPV4, host: '0.0.0.0', port: 0 });
+    if (rep >= 0 && rep <= 0x08) DEFAULT_BIND_REPLIES[rep] = reply;
+    return reply;
+  }
+  return encodeBoundReply(rep, bind);
+}
+
+function encodeBoundReply(rep: number, bind: BindAddress): Buffer {
   const addr = bind.atyp === AddressType.IPV4 ? parseIPv4(bind.host) : parseIPv6(bind.host);
   if (addr === null) throw new SwivelError('internal', 'bind address does not match its ATYP', { details: { bind } });
   return frame(SOCKS_VERSION, byte(rep, 'rep'), bind.atyp, addr, port(bind.port, 'internal'));
@@ -211,6 +234,29 @@ export function decodeReply(buf: Buffer): DecodeResult<SocksReplyFrame> {
   const addr = decodeAddress(buf, 3);
   if (addr.kind !== 'ok') return addr;
   return { kind: 'ok', value: { rep: buf.readUInt8(1), ...addr.value }, consumed: addr.consumed };
+}
+
+/**
+ * decodeReply without building BND.ADDR as a string (swivel, as a client, only needs REP and where
+ * the frame ends): the same checks, the same 'incomplete' and 'error' answers.
+ */
+export function decodeReplyStatus(buf: Buffer): DecodeResult<number> {
+  if (buf.length < 1) return INCOMPLETE;
+  const ver = buf[0]!;
+  if (ver !== SOCKS_VERSION) return fail('bad_version', `reply version ${hex(ver)}`);
+  if (buf.length < 4) return INCOMPLETE;
+  const atyp = buf[3]!;
+  let end: number;
+  if (atyp === AddressType.IPV4) end = 4 + 4;
+  else if (atyp === AddressType.IPV6) end = 4 + 16;
+  else if (atyp === AddressType.DOMAIN) {
+    if (buf.length < 5) return INCOMPLETE;
+    const len = buf[4]!;
+    if (len === 0) return fail('bad_frame', 'domain name length is 0');
+    end = 5 + len;
+  } else return fail('bad_atyp', `ATYP ${hex(atyp)}`);
+  if (buf.length < end + 2) return INCOMPLETE;
+  return { kind: 'ok', value: buf[1]!, consumed: end + 2 };
 }
 
 // ---- addresses (RFC 1928 §5) ----

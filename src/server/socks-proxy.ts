@@ -44,9 +44,12 @@ export class SocksProxyListener implements Listener {
   readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly log: Logger;
+  /** No challenge on SOCKS5: a client either offers username/password or cannot (Chromium). */
+  private readonly policy: AuthPolicy;
 
   constructor(private readonly options: SocksProxyOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'socks' });
+    this.policy = { ...options.policy, challenge: false };
     this.server = net.createServer((socket) => this.onConnection(socket));
     applySocketCap(this.server, options.maxConnections ?? 0);
     this.server.on('drop', () => this.droppedConnections++);
@@ -194,11 +197,6 @@ export class SocksProxyListener implements Listener {
       // A malformed selector with the right password is refused at connect with reply 0x02.
       return !isSwivelError(err, 'proxy_auth_required');
     }
-  }
-
-  /** No challenge on SOCKS5: a client either offers username/password or cannot (Chromium). */
-  private get policy(): AuthPolicy {
-    return { ...this.options.policy, challenge: false };
   }
 
   /** Dial the target; resolves the tunnel or the error to answer with (never rejects). */

@@ -7,10 +7,11 @@
  */
 import { SwivelError } from '../errors.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
-import { runHandshake, type StepResult } from './handshake.js';
+import { MORE, runHandshake, type StepResult } from './handshake.js';
 import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
 
 /** `host:port` for a request line, bracketing IPv6 literals (RFC 9112 §3.2.3 authority-form). */
 export function authority(host: string, port: number): string {
@@ -32,16 +33,34 @@ export function parseStatusLine(line: string): number {
   return code >= 100 ? code : -1;
 }
 
+const HTTP_1 = Buffer.from('HTTP/1.');
+
+/** parseStatusLine over the bytes of a reply, without building the line as a string. */
+function statusOf(buf: Buffer, lineEnd: number): number {
+  if (lineEnd < 12 || buf.compare(HTTP_1, 0, HTTP_1.length, 0, HTTP_1.length) !== 0) {
+    return lineEnd < 0 ? -1 : parseStatusLine(buf.toString('latin1', 0, lineEnd));
+  }
+  // `HTTP/1.x SP 3DIGIT` and then SP or the end of the line.
+  if (buf[8] !== 32 || (lineEnd > 12 && buf[12] !== 32)) return parseStatusLine(buf.toString('latin1', 0, lineEnd));
+  let code = 0;
+  for (let i = 9; i < 12; i++) {
+    const c = buf[i]! - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    code = code * 10 + c;
+  }
+  return code >= 100 ? code : -1;
+}
+
 /** Judge a complete CONNECT reply head; exported for unit tests. */
 export function connectReplyStep(received: Buffer, endpointId: string): StepResult {
   const end = received.indexOf(CRLFCRLF);
-  if (end === -1) return { kind: 'more' };
-  const lineEnd = received.indexOf('\r\n');
-  const status = parseStatusLine(received.toString('latin1', 0, lineEnd));
+  if (end === -1) return MORE;
+  const lineEnd = received.indexOf(CRLF);
+  const status = statusOf(received, lineEnd);
+  if (status >= 200 && status < 300) return { kind: 'established', consumed: end + 4 };
   const details = { endpoint: endpointId, status };
   if (status === -1)
     return { kind: 'failed', error: new SwivelError('upstream_protocol', 'upstream proxy sent a malformed CONNECT reply', { details }) };
-  if (status >= 200 && status < 300) return { kind: 'established', consumed: end + 4 };
   if (status === 407 || status === 401) {
     return {
       kind: 'failed',

@@ -11,15 +11,19 @@ import {
   Method,
   decodeAuthReply,
   decodeMethodSelection,
-  decodeReply,
+  decodeReplyStatus,
   encodeAuthRequest,
   encodeGreeting,
   encodeRequest,
 } from '../protocol/socks5.js';
-import { runHandshake, type StepResult } from './handshake.js';
+import { MORE, runHandshake, type StepResult } from './handshake.js';
 import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 type Phase = 'method' | 'auth' | 'reply';
+
+// The two greetings swivel ever sends, encoded once (a written Buffer is never modified).
+const GREETING_NO_AUTH = encodeGreeting([Method.NO_AUTH]);
+const GREETING_WITH_AUTH = encodeGreeting([Method.NO_AUTH, Method.USER_PASS]);
 
 export function openSocksTunnel(
   endpoint: Endpoint,
@@ -29,7 +33,7 @@ export function openSocksTunnel(
   cancel?: DialCancel,
 ): Promise<Tunnel> {
   let phase: Phase = 'method';
-  const details = { endpoint: endpoint.id };
+  const details = { endpoint: endpoint.id } as const;
   const protocolError = (what: string): StepResult => ({
     kind: 'failed',
     error: new SwivelError('upstream_protocol', `upstream SOCKS5 proxy sent a malformed ${what}`, { details }),
@@ -42,13 +46,12 @@ export function openSocksTunnel(
   return runHandshake(endpoint, timeouts, cancel, {
     maxReplyBytes: 1024,
     start(socket) {
-      const methods = endpoint.username === undefined ? [Method.NO_AUTH] : [Method.NO_AUTH, Method.USER_PASS];
-      socket.write(encodeGreeting(methods));
+      socket.write(endpoint.username === undefined ? GREETING_NO_AUTH : GREETING_WITH_AUTH);
     },
     step(received, socket): StepResult {
       if (phase === 'method') {
         const r = decodeMethodSelection(received);
-        if (r.kind === 'incomplete') return { kind: 'more' };
+        if (r.kind === 'incomplete') return MORE;
         if (r.kind === 'error') return protocolError('method selection');
         if (r.value.method === Method.USER_PASS && endpoint.username !== undefined) {
           phase = 'auth';
@@ -65,7 +68,7 @@ export function openSocksTunnel(
       }
       if (phase === 'auth') {
         const r = decodeAuthReply(received);
-        if (r.kind === 'incomplete') return { kind: 'more' };
+        if (r.kind === 'incomplete') return MORE;
         if (r.kind === 'error') return protocolError('authentication reply');
         if (!r.value.ok)
           return {
@@ -75,11 +78,11 @@ export function openSocksTunnel(
         sendRequest(socket);
         return { kind: 'next', consumed: r.consumed };
       }
-      const r = decodeReply(received);
-      if (r.kind === 'incomplete') return { kind: 'more' };
+      const r = decodeReplyStatus(received);
+      if (r.kind === 'incomplete') return MORE;
       if (r.kind === 'error') return protocolError('reply');
       // RFC 1928 §6: 0x03 network, 0x04 host unreachable, 0x05 refused are about the target.
-      const rep = r.value.rep;
+      const rep = r.value;
       if (rep === 0x03 || rep === 0x04 || rep === 0x05) {
         return {
           kind: 'failed',
@@ -91,8 +94,8 @@ export function openSocksTunnel(
       if (rep !== 0) {
         return {
           kind: 'failed',
-          error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${r.value.rep}`, {
-            details: { ...details, rep: r.value.rep },
+          error: new SwivelError('upstream_rejected', `upstream SOCKS5 proxy answered CONNECT with reply ${rep}`, {
+            details: { ...details, rep },
           }),
         };
       }
