@@ -17,18 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { jsonBody } from './bodies.mjs';
+import { boundedInt } from './lib/knobs.mjs';
 
 const self = fileURLToPath(import.meta.url);
-
-function boundedInt(raw, fallback, min, max, name) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`${name} must be an integer in ${min}..${max}, got \`${raw}\`; using ${fallback}.`);
-    return fallback;
-  }
-  return n;
-}
 
 async function child(dist, entries, repeat) {
   const { parseExtractionBody, EndpointPool, ManualClock } = await import(pathToFileURL(resolve(dist, 'index.js')).href);

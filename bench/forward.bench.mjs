@@ -8,13 +8,12 @@
 // Knobs: FWD_ROUNDS (3), FWD_PLAIN (4000 keep-alive GETs per round), FWD_TUNNELS (1000 CONNECTs per
 // round), FWD_BULK (8 downloads of 10 MiB per round), FWD_CONCURRENCY (32), BENCH_UPSTREAMS (4),
 // FWD_CASES (plain,connect,bulk), FWD_PROF_DIR (write a CPU profile of the `after` process there).
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { child, cpuMs } from './lib/procs.mjs';
 
 const cap = (v, d, max) => Math.max(1, Math.min(Number(v ?? d), max));
 const ROUNDS = cap(process.env.FWD_ROUNDS, 3, 20);
@@ -56,27 +55,6 @@ if (process.argv[2] === '--target') {
   process.stdin.resume();
 } else {
   await main();
-}
-
-function child(args, env = {}, cwd = process.cwd()) {
-  const p = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  let buf = '';
-  const firstLine = new Promise((resolve, reject) => {
-    p.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl !== -1) resolve(buf.slice(0, nl));
-    });
-    p.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-  return { p, firstLine };
-}
-
-/** user+sys CPU of a process in microseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
-function cpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
 }
 
 function plainGet(agent, proxyPort, url) {
@@ -136,11 +114,11 @@ async function load(count, concurrency, fn) {
 }
 
 async function measure(variant, count, concurrency, fn) {
-  const before = cpuMicros(variant.pid);
+  const before = cpuMs(variant.pid) * 1000;
   const t0 = performance.now();
   const errors = await load(count, concurrency, fn);
   const ms = performance.now() - t0;
-  return { cpuPerOp: (cpuMicros(variant.pid) - before) / count, opsPerSec: (count / ms) * 1000, errors };
+  return { cpuPerOp: (cpuMs(variant.pid) * 1000 - before) / count, opsPerSec: (count / ms) * 1000, errors };
 }
 
 async function startSwivel(name, dir, sim) {
@@ -156,8 +134,7 @@ async function startSwivel(name, dir, sim) {
       '--log-level',
       'warn',
     ]),
-    { SWIVEL_API_BASE: sim.apiBase, SWIVEL_APP_KEY: sim.appKey },
-    dir,
+    { env: { SWIVEL_API_BASE: sim.apiBase, SWIVEL_APP_KEY: sim.appKey }, cwd: dir },
   );
   const line = await s.firstLine;
   const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)[1]);
@@ -167,7 +144,7 @@ async function startSwivel(name, dir, sim) {
 async function main() {
   const here = process.cwd();
   const base = process.env.FWD_BASE ?? here;
-  const sim = child(['bench/sim-server.mjs'], { BENCH_UPSTREAMS: process.env.BENCH_UPSTREAMS ?? '4' });
+  const sim = child(['bench/sim-server.mjs'], { env: { BENCH_UPSTREAMS: process.env.BENCH_UPSTREAMS ?? '4' } });
   const info = JSON.parse(await sim.firstLine);
   const target = child([new URL(import.meta.url).pathname, '--target']);
   const targetPort = Number(await target.firstLine);

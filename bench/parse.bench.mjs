@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { boundedInt } from './lib/knobs.mjs';
 
 const target = process.env.PARSE_MODULE ? pathToFileURL(resolve(process.env.PARSE_MODULE)).href : 'swivel';
 
@@ -28,21 +29,11 @@ try {
 }
 const { parseExtractionBody } = parser;
 
-const iterations = boundedInt(process.env.PARSE_ITERATIONS, 50, 1, 100_000);
+const iterations = boundedInt(process.env.PARSE_ITERATIONS, 50, 1, 100_000, 'PARSE_ITERATIONS');
 
 // Expose gc() without a command-line flag, so `node bench/parse.bench.mjs` is enough.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
-
-function boundedInt(raw, fallback, min, max) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`PARSE_ITERATIONS must be an integer in ${min}..${max}, got \`${raw}\`; using ${fallback}.`);
-    return fallback;
-  }
-  return n;
-}
 
 /** The documented shape: groups of 10 ports on one host. */
 function jsonBody(entries, withAuth = false) {

@@ -2,33 +2,17 @@
 // process, built CLI) → simulated upstreams → echo target (another child process). All loopback.
 // Bounded: BENCH_REQUESTS per case (default 4000) and BENCH_SECONDS per case (default 15).
 // Knobs: BENCH_CONCURRENCY (32), BENCH_UPSTREAMS (8). Run after `npm run build`.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { child, rssKiB } from './lib/procs.mjs';
 
 const REQUESTS = Math.min(Number(process.env.BENCH_REQUESTS ?? 4000), 100_000);
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 15), 120);
 const CONCURRENCY = Math.min(Number(process.env.BENCH_CONCURRENCY ?? 32), 512);
 
-function child(args, env = {}) {
-  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  let buf = '';
-  const firstLine = new Promise((resolve, reject) => {
-    p.stdout.on('data', (d) => {
-      buf += d;
-      const nl = buf.indexOf('\n');
-      if (nl !== -1) resolve(buf.slice(0, nl));
-    });
-    p.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-  return { p, firstLine };
-}
-
 function rssMiB(pid) {
   try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? (Number(m[1]) / 1024).toFixed(1) : 'n/a';
+    return (rssKiB(pid) / 1024).toFixed(1);
   } catch {
     return 'n/a';
   }
@@ -111,7 +95,7 @@ const sim = child(['bench/sim-server.mjs']);
 const info = JSON.parse(await sim.firstLine);
 const swivel = child(
   ['dist/cli/main.js', 'serve', '--port', '0', '--socks-port', '0', '--allow-private-endpoints', '--num', '8', '--log-level', 'warn'],
-  { SWIVEL_API_BASE: info.apiBase, SWIVEL_APP_KEY: info.appKey },
+  { env: { SWIVEL_API_BASE: info.apiBase, SWIVEL_APP_KEY: info.appKey } },
 );
 const line = await swivel.firstLine;
 const proxyPort = Number(/127\.0\.0\.1:(\d+)/.exec(line)[1]);

@@ -27,18 +27,9 @@ import { setImmediate } from 'node:timers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { jsonBody } from './bodies.mjs';
+import { boundedInt } from './lib/knobs.mjs';
 
 const self = fileURLToPath(import.meta.url);
-
-function boundedInt(raw, fallback, min, max, name) {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`${name} must be an integer in ${min}..${max}, got \`${raw}\`; using ${fallback}.`);
-    return fallback;
-  }
-  return n;
-}
 
 function cpuMs() {
   const u = process.cpuUsage();

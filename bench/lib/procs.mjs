@@ -1,4 +1,4 @@
-// Shared plumbing for the tunnel and memory benches: child processes that print one JSON/start line,
+// Shared plumbing for the process benches (tunnel, memory, forward, proxy): child processes that print one JSON/start line,
 // /proc readings of a child, and minimal CONNECT / SOCKS5 clients on raw sockets (so the load
 // generator's own cost stays small and the proxy sees exactly the bytes a real client sends).
 import { spawn } from 'node:child_process';
@@ -21,8 +21,9 @@ export function watchdog(seconds) {
 }
 
 /** Spawn `node ...args`; resolves its first stdout line. */
-export function child(args, { env = {}, nodeArgs = [] } = {}) {
+export function child(args, { env = {}, nodeArgs = [], cwd = process.cwd() } = {}) {
   const p = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd,
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
