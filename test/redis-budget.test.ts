@@ -3,13 +3,13 @@
  * process without Redis). Time is the injected clock's; the counter is a real redis-server's.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBudget, SharedBudget } from '../src/cluster/budget.js';
 import { clusterKeys } from '../src/cluster/keys.js';
 import { RedisLink } from '../src/cluster/link.js';
 import { ManualClock } from '../src/clock.js';
 import { proxyGet } from './helpers/http-client.js';
-import { SKIP_REDIS, SKIP_REDIS_REASON, startRedis, type RedisServer } from './helpers/redis.js';
+import { SKIP_REDIS, SKIP_REDIS_REASON, useRedisServer } from './helpers/redis.js';
 import { startReplicas } from './helpers/replicas.js';
 import { startSim, startSwivel, stopAll } from './helpers/swivel.js';
 
@@ -43,18 +43,12 @@ describe('LocalBudget', () => {
 });
 
 describe.skipIf(SKIP_REDIS)('SharedBudget against a real redis-server', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
 
   it('two replicas share one count per window', async () => {
     const clock = new ManualClock();
     const keys = clusterKeys(`t-${randomUUID()}`, 'api test');
-    const links = [new RedisLink({ url: redis.url, timeoutMs: 1_000 }), new RedisLink({ url: redis.url, timeoutMs: 1_000 })];
+    const links = [new RedisLink({ url: redis().url, timeoutMs: 1_000 }), new RedisLink({ url: redis().url, timeoutMs: 1_000 })];
     try {
       await Promise.all(links.map((l) => l.start()));
       const [a, b] = links.map((l) => new SharedBudget(3, clock, l, keys));
@@ -72,7 +66,7 @@ describe.skipIf(SKIP_REDIS)('SharedBudget against a real redis-server', () => {
   it('--api-rate 1 across three replicas: a sub-pool demanded on another replica in the same minute is refused, not called', async () => {
     const sim = await startSim({ upstreams: 6 });
     const replicas = await startReplicas(sim, 3, {
-      'redis-url': redis.url,
+      'redis-url': redis().url,
       'redis-prefix': `t-${randomUUID()}`,
       'redis-timeout': '1s',
       'api-rate': 1,

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ipOf, proxyGet } from './helpers/http-client.js';
-import { SKIP_REDIS, SKIP_REDIS_REASON, startRedis, type RedisServer } from './helpers/redis.js';
+import { SKIP_REDIS, SKIP_REDIS_REASON, useRedisServer } from './helpers/redis.js';
 import { startSim, stopAll } from './helpers/swivel.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,13 +50,7 @@ function serve(args: string[]): Promise<{ port: number; stderr: () => string }> 
 }
 
 describe.skipIf(SKIP_REDIS)('two swivel serve processes with --redis-url', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
   afterEach(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     children.clear();
@@ -76,7 +70,7 @@ describe.skipIf(SKIP_REDIS)('two swivel serve processes with --redis-url', () =>
       '--num',
       '8',
       '--redis-url',
-      redis.url,
+      redis().url,
       '--redis-prefix',
       `cli-${randomUUID()}`,
       // Generous: on a loaded machine a 200 ms call can overrun, and a replica would (rightly) extract alone.

@@ -6,25 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { clusterKeys } from '../src/cluster/keys.js';
 import { ManualClock } from '../src/clock.js';
 import { sessionKey } from '../src/pool/sessions/store.js';
 import { ipOf, proxyGet } from './helpers/http-client.js';
-import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, startRedis, type RedisServer } from './helpers/redis.js';
+import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, useRedisServer } from './helpers/redis.js';
 import { endpointIn, startReplicas, type Replica } from './helpers/replicas.js';
 import { startSim, stopAll } from './helpers/swivel.js';
 
 if (SKIP_REDIS) console.warn(`skipping the Redis cluster tests: ${SKIP_REDIS_REASON}`);
 
 describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
   afterEach(async () => {
     await stopAll();
   });
@@ -32,7 +26,7 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
   // A generous bound where the test is not about slowness: on a loaded CI machine a 200 ms call can
   // overrun, and the replica would (rightly) fall back to its own extraction.
   const flags = (timeout = '1s'): Record<string, unknown> => ({
-    'redis-url': redis.url,
+    'redis-url': redis().url,
     'redis-prefix': `t-${randomUUID()}`,
     'redis-timeout': timeout,
     num: 6,
@@ -89,7 +83,7 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
   it('a lock holder that vanished without a word: the next replica waits out its lock, then extracts once', async () => {
     const sim = await startSim({ upstreams: 6 });
     const f = flags();
-    const admin = createClient({ url: redis.url });
+    const admin = createClient({ url: redis().url });
     await admin.connect();
     try {
       // A replica took the default sub-pool's lock and died: no batch, no failure notice, ever.
@@ -166,7 +160,7 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     const sim = await startSim({ upstreams: 6 });
     const replicas = await startReplicas(sim, 3, flags());
     const ipUrl = `${sim.target.url}/ip`;
-    const admin = createClient({ url: redis.url });
+    const admin = createClient({ url: redis().url });
     await admin.connect();
     try {
       // Held well past --redis-timeout (1s here).
@@ -198,7 +192,7 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
       for (const reply of await Promise.all(requests)) expect(reply.status, reply.body).toBe(200);
     };
     await load(0);
-    const killed = redis.kill();
+    const killed = redis().kill();
     for (let round = 1; round <= 10; round++) await load(round);
     await killed;
     for (let round = 11; round <= 20; round++) await load(round);
@@ -214,7 +208,7 @@ describe.skipIf(SKIP_REDIS)('replicas sharing one Redis', () => {
     expect((await proxyGet(replicas[0]!.port, ipUrl, { username: 'country-de' })).status).toBe(200);
     expect(sim.provider.callCount).toBe(calls + 1);
 
-    await redis.restart();
+    await redis().restart();
     expect(await eventually(() => replicas.every((r) => r.app.cluster!.link.up), 10_000)).toBe(true);
     for (const r of replicas) expect(r.logs.find('redis reachable again; rejoined the shared pool and sessions')).toHaveLength(1);
     // Converged: a session begun after the restart sticks across all three again.

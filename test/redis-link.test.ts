@@ -3,14 +3,14 @@
  * command), gone at start, and a URL with a password that must never be printed.
  */
 import { createClient } from 'redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FAILED, RedisLink } from '../src/cluster/link.js';
 import { loadConfig } from '../src/config/load.js';
 import { isSwivelError } from '../src/errors.js';
 import { proxyGet } from './helpers/http-client.js';
 import { createLogSink } from './helpers/log-sink.js';
 import { freePort } from './helpers/ports.js';
-import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, startRedis, type RedisServer } from './helpers/redis.js';
+import { SKIP_REDIS, SKIP_REDIS_REASON, eventually, useRedisServer } from './helpers/redis.js';
 import { startSwivel, stopAll } from './helpers/swivel.js';
 
 if (SKIP_REDIS) console.warn(`skipping the Redis link tests: ${SKIP_REDIS_REASON}`);
@@ -39,14 +39,8 @@ describe('--redis-url is checked at the edge', () => {
 });
 
 describe.skipIf(SKIP_REDIS)('RedisLink against a real redis-server', () => {
-  let redis: RedisServer;
+  const redis = useRedisServer();
   const links: RedisLink[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
   afterEach(async () => {
     await Promise.all(links.splice(0).map((l) => l.stop()));
     await stopAll();
@@ -54,15 +48,15 @@ describe.skipIf(SKIP_REDIS)('RedisLink against a real redis-server', () => {
 
   it('slow Redis: a call answers FAILED within its bound, the link logs one line, and rejoins once Redis answers', async () => {
     const logs = createLogSink();
-    const link = new RedisLink({ url: redis.url, timeoutMs: 300, logger: logs.logger, probeMs: 50 });
+    const link = new RedisLink({ url: redis().url, timeoutMs: 300, logger: logs.logger, probeMs: 50 });
     links.push(link);
     await link.start();
     expect(link.up).toBe(true);
     expect(await link.call((c) => c.set('k', 'v'))).toBe('OK');
 
     // Another client holds every command for 1.5 s, well past the 300 ms bound: Redis is up but slow.
-    const admin = createClient({ url: redis.url });
-    const witness = createClient({ url: redis.url });
+    const admin = createClient({ url: redis().url });
+    const witness = createClient({ url: redis().url });
     await Promise.all([admin.connect(), witness.connect()]);
     await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
     // Answered only once the pause is over: our calls must be answered (FAILED) before it.

@@ -4,6 +4,7 @@
  * `.ci/run` installs the package when it is missing; a developer machine without it skips the
  * Redis tests, while under CI a missing redis-server fails them (like chromium.ts).
  */
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -91,4 +92,22 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * One redis-server for the enclosing describe: started before its tests, stopped after them.
+ * Returns a getter, since the server exists only once beforeAll has run.
+ */
+export function useRedisServer(): () => RedisServer {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return () => {
+    if (redis === undefined) throw new Error('redis-server is not started yet (use it inside a test)');
+    return redis;
+  };
 }
