@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Endpoint } from '../src/pool/endpoint.js';
 import { EndpointIndex } from '../src/pool/endpoint-index.js';
+import { rng } from './helpers/rng.js';
 
 function ep(host: string, port: number): Endpoint {
   return new Endpoint({ host, port }, 'k', 0, 1e15);
-}
-
-/** A deterministic random source (xorshift), so a failing sequence replays. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 describe('EndpointIndex', () => {

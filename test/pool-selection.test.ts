@@ -4,18 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { isUsable, type Endpoint } from '../src/pool/endpoint.js';
 import { makePool, parsed } from './helpers/pool.js';
 import type { RotateStrategy } from '../src/config/types.js';
+import { rng } from './helpers/rng.js';
 
 const LIFE = 60_000;
-
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function stocked(rotate: RotateStrategy, n: number, random?: () => number) {
   const { pool, clock } = makePool({ rotate, ...(random === undefined ? {} : { random }) });
