@@ -82,7 +82,11 @@ export class SocksProxyListener implements Listener {
     return this.close(drainMs);
   }
 
-  /** Stop accepting; let open tunnels finish for up to `drainMs`, then destroy what is left. */
+  /**
+   * Stop accepting; let open tunnels finish for up to `drainMs`, then destroy what is left. Waits
+   * for every tracked socket, not just the server's own: connections handed over by a session port
+   * are not counted by `server.close()`, and were left to their negotiation timeout before.
+   */
   close(drainMs = 0): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (drainMs <= 0) {
@@ -92,8 +96,20 @@ export class SocksProxyListener implements Listener {
     const timer = setTimeout(() => {
       for (const s of this.sockets) s.destroy();
     }, drainMs);
-    return closed.finally(() => clearTimeout(timer));
+    const emptied = new Promise<void>((resolve) => {
+      if (this.sockets.size === 0) resolve();
+      else this.onEmptied = resolve;
+    });
+    return Promise.all([closed, emptied])
+      .then(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        this.onEmptied = undefined;
+      });
   }
+
+  /** Set while close() waits for the last socket. */
+  private onEmptied: (() => void) | undefined;
 
   /** Take over a connection accepted elsewhere (a session port that saw a SOCKS5 first byte). */
   handle(socket: net.Socket): void {
@@ -104,7 +120,10 @@ export class SocksProxyListener implements Listener {
     // Attached before anything else: a client resetting mid-handshake must not crash the process.
     socket.on('error', noop);
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      if (this.sockets.size === 0) this.onEmptied?.();
+    });
     socket.setNoDelay(true);
 
     const fixed = this.options.selectionForPort?.(socket.localPort ?? 0);
