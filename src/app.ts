@@ -34,6 +34,7 @@ import { SocksProxyListener, type SocksProxyOptions } from './server/socks-proxy
 import { createTunnelOpener } from './upstream/opener.js';
 import { EndpointResolver, forwardingResolved, resolvingFirst, systemResolver, type Resolver } from './upstream/resolve.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
+import { UpstreamSockets } from './upstream/h1-sockets.js';
 import { createTunnelForwarder } from './upstream/tunnel-forward.js';
 import { version } from './version.js';
 
@@ -43,8 +44,6 @@ export interface AppDependencies {
   random?: () => number;
   /** Endpoint source; built from the config when absent. */
   source?: EndpointSource;
-  /** undici dispatcher for plain-HTTP forwarding; one keep-alive Agent when absent. */
-  dispatcher?: Dispatcher;
   /**
    * Open the admin listener on an ephemeral port even though --admin-port is 0 (which means off):
    * tests get a port nobody can take between choosing and binding it.
@@ -116,8 +115,8 @@ export class SwivelApp {
   private readonly clock: Clock;
   private startedAt = 0;
   private draining = false;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  /** Kept-alive connections for plain-HTTP forwarding (upstream/h1-sockets.ts), closed on stop(). */
+  private readonly upstreamSockets: UpstreamSockets;
   private readonly providerDispatcher: Dispatcher | undefined;
   private started = false;
 
@@ -134,15 +133,7 @@ export class SwivelApp {
     // singleton would outlive the app and keep sockets to the provider open.
     this.providerDispatcher = deps.source === undefined ? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 5_000 } }) : undefined;
     this.source = deps.source ?? createSource(config, logger, { dispatcher: this.providerDispatcher!, clock });
-    this.ownsDispatcher = deps.dispatcher === undefined;
-    this.dispatcher =
-      deps.dispatcher ??
-      new Agent({
-        connect: { timeout: up.connectTimeoutMs },
-        headersTimeout: up.responseTimeoutMs,
-        bodyTimeout: up.idleTimeoutMs,
-        keepAliveTimeout: 4_000,
-      });
+    this.upstreamSockets = new UpstreamSockets({ connectTimeoutMs: up.connectTimeoutMs, clock });
     const defaultGeo: GeoSelection = config.geo;
     this.cluster = createCluster(config, { sourceName: this.source.name, clock, logger, lifetimeMs: endpointLifetimeMs(config) });
 
@@ -236,7 +227,7 @@ export class SwivelApp {
           : forwardingResolved(
               resolver,
               createHttpProxyForwarder({
-                dispatcher: this.dispatcher,
+                sockets: this.upstreamSockets,
                 responseTimeoutMs: up.responseTimeoutMs,
                 idleTimeoutMs: up.idleTimeoutMs,
               }),
@@ -409,7 +400,7 @@ export class SwivelApp {
     if (this.started) await this.state?.save();
     await this.cluster?.stop();
     await this.admin?.close();
-    if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
+    this.upstreamSockets.close();
     await this.providerDispatcher?.close().catch(() => undefined);
     if (this.started) this.log.info('swivel stopped');
     this.started = false;

@@ -1,17 +1,17 @@
 /**
  * The plain-HTTP forwarding engine (upstream/http-forward.ts) against a raw loopback "upstream"
  * that sends exactly the bytes each case needs: framing (Content-Length, chunked, close-delimited),
- * what undici's parser must refuse (smuggling shapes, bad chunk sizes, obs-fold, oversized heads),
+ * what the strict parser must refuse (smuggling shapes, bad chunk sizes, obs-fold, oversized heads),
  * 1xx interim answers, 407, cancellation by the dialer's ctl and discard, and backpressure.
  * Client side: a node:http server whose handler delivers the answer, read by a raw socket.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Endpoint } from '../src/pool/endpoint.js';
 import { createHttpProxyForwarder, type UpstreamAnswer } from '../src/upstream/http-forward.js';
+import { UpstreamSockets } from '../src/upstream/h1-sockets.js';
 import { cancelDial, type DialCancel } from '../src/upstream/types.js';
 import { rawExchange, rawHeader } from './helpers/raw-http.js';
 
@@ -66,9 +66,9 @@ interface Front {
 
 /** The listener's part, reduced: forward, then deliver (or answer 502 with the code). */
 async function front(upstreamPort: number, opts: { responseTimeoutMs?: number; idleTimeoutMs?: number } = {}): Promise<Front> {
-  const dispatcher = new Agent({ connections: 4 });
+  const sockets = new UpstreamSockets({ connectTimeoutMs: 2000 });
   const forward = createHttpProxyForwarder({
-    dispatcher,
+    sockets,
     responseTimeoutMs: opts.responseTimeoutMs ?? 2000,
     idleTimeoutMs: opts.idleTimeoutMs ?? 2000,
   });
@@ -94,7 +94,7 @@ async function front(upstreamPort: number, opts: { responseTimeoutMs?: number; i
   cleanups.push(async () => {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
-    await dispatcher.destroy();
+    sockets.close();
   });
   return f;
 }
@@ -221,7 +221,7 @@ describe('malformed upstream answers are refused before anything reaches the cli
     expect(a.closed).toBe(true);
   });
 
-  it('a head larger than undici accepts', async () => {
+  it('a head larger than the parser accepts', async () => {
     const up = await rawUpstream((s) => s.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\nContent-Length: 0\r\n\r\n`));
     const f = await front(up.port);
     const a = await rawExchange(f.port, GET(TARGET_PORT), 1000);
@@ -284,7 +284,11 @@ describe('cancellation', () => {
 
   it('a ctl cancelled before dispatch never reaches the upstream', async () => {
     const up = await rawUpstream(() => {});
-    const forward = createHttpProxyForwarder({ dispatcher: new Agent(), responseTimeoutMs: 1000, idleTimeoutMs: 1000 });
+    const forward = createHttpProxyForwarder({
+      sockets: new UpstreamSockets({ connectTimeoutMs: 1000 }),
+      responseTimeoutMs: 1000,
+      idleTimeoutMs: 1000,
+    });
     const endpoint = new Endpoint({ host: '127.0.0.1', port: up.port }, 'k', 0, Number.MAX_SAFE_INTEGER);
     const ctl: DialCancel = { cancelled: true, onCancel: undefined };
     const req = { method: 'GET', rawHeaders: ['Host', 'x'], headers: { host: 'x' } } as unknown as http.IncomingMessage;
@@ -308,7 +312,11 @@ describe('cancellation', () => {
 
   it('a late answer discarded before delivery frees its upstream connection', async () => {
     const up = await rawUpstream((s) => s.write(`HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nabc`));
-    const forward = createHttpProxyForwarder({ dispatcher: new Agent(), responseTimeoutMs: 1000, idleTimeoutMs: 1000 });
+    const forward = createHttpProxyForwarder({
+      sockets: new UpstreamSockets({ connectTimeoutMs: 1000 }),
+      responseTimeoutMs: 1000,
+      idleTimeoutMs: 1000,
+    });
     const endpoint = new Endpoint({ host: '127.0.0.1', port: up.port }, 'k', 0, Number.MAX_SAFE_INTEGER);
     const req = { method: 'GET', rawHeaders: ['Host', 'x'], headers: { host: 'x' } } as unknown as http.IncomingMessage;
     const answer = await forward(req, 'http://127.0.0.1:9/', endpoint, { cancelled: false, onCancel: undefined });

@@ -90,3 +90,31 @@ export function forwardResponseHeaders(raw: readonly Buffer[]): string[] {
   }
   return kept;
 }
+
+/**
+ * The same for the `[name, value, ...]` strings node's parser hands out (latin1: header bytes
+ * pass through unchanged), as the flat list node:http's writeHead takes.
+ */
+export function forwardResponseFields(fields: readonly string[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      const value = fields[i + 1]!;
+      connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower)) continue;
+    out.push(name, fields[i + 1]!);
+  }
+  if (connection === undefined) return out;
+  const named = connectionTokens(connection);
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
+}

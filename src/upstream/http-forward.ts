@@ -1,30 +1,32 @@
 /**
  * Forward one absolute-URI request through an upstream HTTP proxy: the request goes to the
- * upstream's origin with the absolute URL as its request-target (RFC 9112 §3.2.2). One shared
- * undici Agent keeps a keep-alive pool per upstream, and undici's parser (llhttp, strict) reads
- * the upstream's answer, so its framing checks (Content-Length vs chunked, duplicate lengths,
- * invalid chunk sizes, body shorter than announced) stay undici's.
+ * upstream with the absolute URL as its request-target (RFC 9112 §3.2.2), on a kept-alive
+ * connection of swivel's own pool (h1-sockets.ts), read by node's strict llhttp parser
+ * (h1-exchange.ts), so the framing checks are llhttp's: Transfer-Encoding with Content-Length,
+ * differing or invalid Content-Lengths, invalid chunk sizes, obs-fold, bare LF, oversized heads,
+ * bodies shorter than announced.
  *
- * What is ours is the path around it. `request()` wraps every answer in a Readable, a promise and
- * an AbortSignal, and piping that Readable to the client with `stream/promises` built a
- * DOMException per finish; together that was most of swivel's CPU per request (bench/README.md).
- * Here one object per attempt is undici's raw dispatch handler and the answer at once: the
- * attempt resolves when the head is in, and `deliver` writes the head and every body chunk
- * straight to the client's ServerResponse, with backpressure by undici's pause/resume.
+ * This replaced undici's `dispatch()` (and before it `request()` with a promise pipeline): on the
+ * plain-HTTP path undici's request validation, queueing and wasm parser were the largest part of
+ * swivel's CPU per request once the rest was trimmed (bench/README.md). What is left per request:
+ * one head string, one write, one parser run per read, one object (the Exchange) that is at once
+ * the attempt's cancel target and the answer the attempt resolves.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { SwivelError } from '../errors.js';
-import { errnoOf, isConnectPhaseErrno, upstreamErrorFromSystem } from '../errno.js';
-import { endpointId, upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
-import { forwardRequestHeaders, forwardResponseHeaders } from '../protocol/hop-headers.js';
+import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
+import { forwardRequestHeaders } from '../protocol/hop-headers.js';
+import { Exchange } from './h1-exchange.js';
+import { RequestBody } from './h1-request-body.js';
+import type { UpstreamSockets } from './h1-sockets.js';
 import type { DialCancel } from './types.js';
 
 export interface ForwardOptions {
-  dispatcher: Dispatcher;
-  /** Wait for the upstream's response head (undici headersTimeout). */
+  /** The kept-alive connections to upstreams (owned by the caller, closed on stop). */
+  sockets: UpstreamSockets;
+  /** Wait for the upstream's response head once the request is sent. */
   responseTimeoutMs: number;
-  /** Longest pause between body chunks (undici bodyTimeout). */
+  /** Longest pause between body reads. */
   idleTimeoutMs: number;
 }
 
@@ -68,196 +70,38 @@ export function isReplayable(req: IncomingMessage): boolean {
   return IDEMPOTENT.has(req.method ?? '') && !hasBody(req);
 }
 
-/** The forwarder for HTTP upstreams: undici dispatch, absolute-form request-target, keep-alive per upstream. */
+/**
+ * The forwarder for HTTP upstreams. A replayable request takes an idle connection to the endpoint
+ * when there is one (a stale one is retried on a new connection, h1-exchange.ts); a request that
+ * cannot be replayed (it has a body, or is not idempotent) always gets a new connection, so it is
+ * never sent down a socket the upstream may be closing.
+ */
 export function createHttpProxyForwarder(options: ForwardOptions): Forwarder {
+  const { sockets } = options;
   return (req, targetUrl, endpoint, ctl) => {
-    const headers = forwardRequestHeaders(req.rawHeaders, req.headers.connection);
-    const auth = upstreamAuthorization(endpoint);
-    if (auth !== undefined) headers.push('proxy-authorization', auth);
+    if (ctl.cancelled) return Promise.reject(new SwivelError('client_closed', 'client closed the connection'));
+    const replayable = isReplayable(req);
+    const body = hasBody(req) ? new RequestBody(req, req.headers['transfer-encoding'] !== undefined) : undefined;
+    const method = req.method ?? 'GET';
+    const head = requestHead(method, targetUrl, req, endpoint, body?.chunked === true);
     return new Promise<UpstreamAnswer>((resolve, reject) => {
-      const handler = new ForwardHandler(endpoint.id, ctl, resolve, reject);
-      if (ctl.cancelled) return handler.cancel();
-      options.dispatcher.dispatch(
-        {
-          // The checked address (upstream/resolve.ts), never the name: undici must not look it up again.
-          origin:
-            endpoint.address === undefined || endpoint.address === endpoint.host
-              ? `http://${endpoint.id}`
-              : `http://${endpointId(endpoint.address, endpoint.port)}`,
-          path: targetUrl,
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers,
-          body: hasBody(req) ? req : null,
-          headersTimeout: options.responseTimeoutMs,
-          bodyTimeout: options.idleTimeoutMs,
-        },
-        handler,
-      );
+      const conn = (replayable ? sockets.take(endpoint) : undefined) ?? sockets.connect(endpoint);
+      new Exchange(options, conn, head, method === 'HEAD', replayable, body, ctl, resolve, reject);
     });
   };
 }
 
-/** Bytes a slow client may have queued before the upstream is paused (per request). */
-const WRITE_SLACK_BYTES = 256 * 1024;
-
-const PENDING = 0;
-/** Head in, the attempt resolved; body chunks are held until `deliver`. */
-const ANSWERED = 1;
-const DELIVERING = 2;
-const DONE = 3;
-
-function clientClosed(cause?: unknown): SwivelError {
-  return new SwivelError('client_closed', 'client closed the connection', { cause });
-}
-
 /**
- * undici's raw (v1) handler interface, which its HTTP/1.1 client calls without wrapping, and the
- * answer the attempt resolves. Until `deliver` the chunks that arrive (at most what one socket read
- * held: `deliver` runs in the same microtask run as the head) are kept; after it they go straight
- * to the client. Backpressure: a full client socket pauses undici's parser until 'drain'.
+ * The request head in one string: request line in absolute form, the client's fields minus
+ * hop-by-hop ones, our credentials for the upstream. Everything in it came through node:http's
+ * strict parser (names are tokens, values have no CR/LF/NUL), so it is written as it is, latin1.
  */
-class ForwardHandler implements Dispatcher.DispatchHandler, UpstreamAnswer {
-  statusCode = 0;
-  private state = PENDING;
-  private rawHeaders: Buffer[] | undefined;
-  private abortUpstream: ((err?: Error) => void) | undefined;
-  private resumeUpstream: (() => void) | undefined;
-  private held: Buffer[] | undefined;
-  private complete = false;
-  private failed = false;
-  private res: ServerResponse | undefined;
-  private delivery: Delivery | undefined;
-  private onDrain: (() => void) | undefined;
-
-  constructor(
-    private readonly endpointId: string,
-    private readonly ctl: DialCancel,
-    private readonly resolve: (answer: UpstreamAnswer) => void,
-    private readonly reject: (err: unknown) => void,
-  ) {
-    ctl.onCancel = () => this.cancel();
-  }
-
-  /** The dial was cancelled while this attempt was pending: stop the upstream request, reject. */
-  cancel(): void {
-    if (this.state !== PENDING) return;
-    this.state = DONE;
-    const err = clientClosed();
-    this.reject(err);
-    // Before undici has written the request there is nothing to abort yet: onConnect does it.
-    this.abortUpstream?.(err);
-  }
-
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.state === DONE) abort(clientClosed());
-    else this.abortUpstream = abort;
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    // 1xx interim answers (103 Early Hints) are not the answer; undici calls again for the final one.
-    if (statusCode < 200 || this.state !== PENDING) return true;
-    this.ctl.onCancel = undefined;
-    if (statusCode === 407) {
-      // RFC 9110 §11.7.1: a 407 is about the hop to the upstream and is never passed to our client.
-      this.state = DONE;
-      const err = new SwivelError('upstream_auth_failed', 'upstream proxy refused our credentials (407)', {
-        details: { endpoint: this.endpointId },
-      });
-      this.reject(err);
-      this.abortUpstream?.(err);
-      return false;
-    }
-    this.state = ANSWERED;
-    this.statusCode = statusCode;
-    this.rawHeaders = rawHeaders;
-    this.resumeUpstream = resume;
-    this.resolve(this);
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    const res = this.res;
-    if (res === undefined) {
-      if (this.state === ANSWERED) (this.held ??= []).push(chunk);
-      return true;
-    }
-    if (this.state !== DELIVERING) return false;
-    // write() says false past the socket's 16 KiB mark, below one 64 KiB read: pausing undici
-    // there would pause and resume its parser (and copy the socket's buffer) per chunk.
-    if (res.write(chunk) || res.writableLength < WRITE_SLACK_BYTES) return true;
-    res.once('drain', (this.onDrain ??= () => this.resumeUpstream?.()));
-    return false;
-  }
-
-  onComplete(): void {
-    if (this.state === DELIVERING) this.finish(true);
-    else this.complete = true;
-  }
-
-  onError(err: Error): void {
-    const state = this.state;
-    this.state = DONE;
-    if (state === PENDING) this.reject(this.ctl.cancelled ? clientClosed(err) : forwardError(err));
-    else if (state === DELIVERING) this.cut();
-    // ANSWERED: `deliver` comes next and sees the failure; DONE: discarded or refused already.
-    else if (state === ANSWERED) this.failed = true;
-  }
-
-  deliver(res: ServerResponse, close: boolean, delivery: Delivery): void {
-    this.res = res;
-    this.delivery = delivery;
-    const headers = forwardResponseHeaders(this.rawHeaders!);
-    this.rawHeaders = undefined;
-    if (close) headers.push('Connection', 'close');
-    res.writeHead(this.statusCode, headers);
-    const held = this.held;
-    this.held = undefined;
-    if (this.failed) {
-      this.state = DELIVERING;
-      return this.cut();
-    }
-    if (this.state !== ANSWERED) return; // discarded meanwhile
-    this.state = DELIVERING;
-    if (held !== undefined) {
-      const last = held.length - 1;
-      for (let i = 0; i < last; i++) res.write(held[i]);
-      // The common small answer: head and whole body in one write.
-      if (this.complete) return this.finish(true, held[last]);
-      res.write(held[last]);
-    } else if (this.complete) {
-      return this.finish(true);
-    }
-  }
-
-  discard(): void {
-    if (this.state === DONE) return;
-    const delivering = this.state === DELIVERING;
-    this.state = DONE;
-    this.held = undefined;
-    if (!this.complete) this.abortUpstream?.(clientClosed());
-    if (delivering) this.cut();
-  }
-
-  private finish(ok: boolean, last?: Buffer): void {
-    this.state = DONE;
-    this.res!.end(last);
-    this.delivery!.delivered(ok);
-  }
-
-  /** Headers are out: nothing may be written after the fact; cutting the socket tells the client. */
-  private cut(): void {
-    this.state = DONE;
-    this.res!.destroy();
-    this.delivery!.delivered(false);
-  }
-}
-
-function forwardError(err: unknown): SwivelError {
-  if (err instanceof SwivelError) return err;
-  const code = errnoOf(err);
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
-    // The client's request itself cannot be forwarded; not the endpoint's fault.
-    return new SwivelError('bad_request', 'the request cannot be forwarded (invalid header or method)', { cause: err });
-  }
-  return upstreamErrorFromSystem(err, isConnectPhaseErrno(code) ? 'connect' : 'handshake');
+export function requestHead(method: string, targetUrl: string, req: IncomingMessage, endpoint: Endpoint, chunked: boolean): string {
+  const fields = forwardRequestHeaders(req.rawHeaders, req.headers.connection);
+  let head = `${method} ${targetUrl} HTTP/1.1\r\n`;
+  for (let i = 0; i < fields.length; i += 2) head += `${fields[i]}: ${fields[i + 1]}\r\n`;
+  const auth = upstreamAuthorization(endpoint);
+  if (auth !== undefined) head += `proxy-authorization: ${auth}\r\n`;
+  if (chunked) head += 'transfer-encoding: chunked\r\n';
+  return `${head}\r\n`;
 }

@@ -1,0 +1,457 @@
+/**
+ * One request through an upstream HTTP proxy on a kept-alive connection (h1-connection.ts), and
+ * the answer the attempt resolves with once the final head is in (UpstreamAnswer).
+ *
+ * The request head goes out in one write. The response is read by node's strict llhttp parser;
+ * the attempt resolves only after the parser has accepted the head *and* what follows it in the
+ * same read, so a framing error found right after the head (Transfer-Encoding with
+ * Content-Length) still refuses the answer before anything reaches the client. Body bytes:
+ *
+ * - Content-Length and close-delimited bodies pass as the upstream sent them. The parser still
+ *   runs over every read (it keeps the connection's framing state and finds the message end), but
+ *   without its kOnBody callback, so nothing is copied out: a read that landed in the shared read
+ *   buffer is copied once if small; a burst reads into an owned buffer written straight to the
+ *   client, and reading waits until that write has left (upstream/reused-reads.ts).
+ * - Any Transfer-Encoding (chunked) is decoded by the parser (kOnBody copies) and re-framed for the
+ *   client by node:http's ServerResponse, which also frames every body for HTTP/1.0 clients.
+ *
+ * The connection goes back to its pool only when the response was read whole, exactly (no byte
+ * past its end), the request was sent whole, and the upstream did not ask to close; anything else
+ * closes it. A reused connection that fails before any byte of the answer is most likely one the
+ * upstream closed while idle: a replayable request is sent again on a new connection, once, and
+ * nothing is blamed.
+ */
+import type { ServerResponse } from 'node:http';
+import { SwivelError } from '../errors.js';
+import { upstreamErrorFromSystem } from '../errno.js';
+import { forwardResponseFields } from '../protocol/hop-headers.js';
+import { isParseError, SKIP_BODY, type ParseError } from './h1-parser.js';
+import { TIMER_BODY, TIMER_CONNECT, TIMER_HEAD, type ConnectionUser, type UpstreamConnection } from './h1-connection.js';
+import type { UpstreamSockets } from './h1-sockets.js';
+import { isSharedReadBuffer, readNextInto, releaseReadBuffer, takeReadBuffer } from './reused-reads.js';
+import type { Delivery, UpstreamAnswer } from './http-forward.js';
+import type { DialCancel } from './types.js';
+import type { RequestBody } from './h1-request-body.js';
+
+/** Bytes a slow client may have queued (or an undelivered answer held) before reading pauses. */
+const SLACK_BYTES = 256 * 1024;
+
+const PENDING = 0;
+/** Final head in, the attempt resolved; body bytes are held until `deliver`. */
+const ANSWERED = 1;
+const DELIVERING = 2;
+const DONE = 3;
+
+/** How the body is framed: raw bytes passed on, or pieces copied out by the parser. */
+const NO_BODY = 0;
+const LENGTH = 1;
+const UNTIL_CLOSE = 2;
+const DECODED = 3;
+
+export interface ExchangeSettings {
+  sockets: UpstreamSockets;
+  responseTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+function clientClosed(cause?: unknown): SwivelError {
+  return new SwivelError('client_closed', 'client closed the connection', { cause });
+}
+
+function protocolError(err: ParseError | undefined, why: string): SwivelError {
+  // A framing the parser refuses is the upstream breaking the stream: the same code undici gave.
+  return new SwivelError('upstream_reset', `upstream proxy sent an invalid answer (${why})`, {
+    details: { errno: err?.code ?? why },
+  });
+}
+
+export class Exchange implements ConnectionUser, UpstreamAnswer {
+  statusCode = 0;
+  private state = PENDING;
+  private conn: UpstreamConnection;
+  private fields: string[] | undefined;
+  private framing = NO_BODY;
+  private remaining = 0;
+  /** The final head was parsed (this read or an earlier one). */
+  private headDone = false;
+  private keepAlive = false;
+  private complete = false;
+  /** Bytes past the response's end, or a second response: the connection is out of step. */
+  private overrun = false;
+  /** The upstream's `Keep-Alive: timeout=` hint, in ms (Infinity without one). */
+  private hintMs = Infinity;
+  private received = false;
+  private retried = false;
+  /** Sent whole (head, and the body when there is one). */
+  private requestSent: boolean;
+  /** Failed after the attempt resolved, before `deliver` (it then cuts). */
+  private failedEarly = false;
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
+  private res: ServerResponse | undefined;
+  private delivery: Delivery | undefined;
+  private onClientDrain: (() => void) | undefined;
+
+  constructor(
+    private readonly settings: ExchangeSettings,
+    conn: UpstreamConnection,
+    private readonly requestHead: string,
+    private readonly isHead: boolean,
+    private readonly replayable: boolean,
+    private readonly requestBody: RequestBody | undefined,
+    private readonly ctl: DialCancel,
+    private readonly resolve: (answer: UpstreamAnswer) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.requestSent = requestBody === undefined;
+    this.conn = conn;
+    ctl.onCancel = () => this.cancel();
+    this.attach(conn);
+  }
+
+  private attach(conn: UpstreamConnection): void {
+    this.conn = conn;
+    conn.user = this;
+    if (conn.connected) this.send();
+  }
+
+  private send(): void {
+    const conn = this.conn;
+    conn.copyBodies(true);
+    conn.arm(this.settings.responseTimeoutMs, TIMER_HEAD);
+    conn.socket.write(this.requestHead, 'latin1');
+    this.requestBody?.start(conn.socket, () => (this.requestSent = true));
+  }
+
+  /** The dial was cancelled while this attempt was pending: tear the upstream side down, reject. */
+  cancel(): void {
+    if (this.state !== PENDING) return;
+    this.state = DONE;
+    this.drop();
+    this.reject(clientClosed());
+  }
+
+  // ConnectionUser
+
+  connected(): void {
+    if (this.state === PENDING) this.send();
+  }
+
+  messageBegin(): void {
+    if (this.complete) this.overrun = true;
+  }
+
+  head(status: number, fields: string[], upgrade: boolean, keepAlive: boolean): number {
+    // 1xx interim answers (103 Early Hints) are not the answer; the final one follows.
+    if (this.complete || this.headDone) {
+      this.overrun = true;
+      return 0;
+    }
+    if (upgrade) {
+      // We never ask for an upgrade; a 101 (or any switch) would leave the stream unframed.
+      this.overrun = true;
+      return 0;
+    }
+    if (status < 200) return 0;
+    this.headDone = true;
+    this.statusCode = status;
+    this.fields = fields;
+    this.keepAlive = keepAlive;
+    this.framing = this.framingOf(fields, status);
+    return this.isHead ? SKIP_BODY : 0;
+  }
+
+  body(piece: Buffer): void {
+    if (this.framing === LENGTH) this.remaining -= piece.length;
+    if (this.state === DELIVERING && this.framing === DECODED) this.write(piece);
+    else this.hold(piece);
+  }
+
+  messageComplete(): void {
+    if (this.headDone) this.complete = true;
+  }
+
+  read(nread: number, buf: Buffer): boolean {
+    this.received = true;
+    const conn = this.conn;
+    conn.touch();
+    if (!this.headDone || this.framing === DECODED || this.framing === NO_BODY) {
+      const ret = conn.parser.execute(nread === buf.length ? buf : buf.subarray(0, nread));
+      if (isParseError(ret) && !this.complete) {
+        this.fail(protocolError(ret, ret.code));
+        return false;
+      }
+      if (this.overrun && !this.complete) {
+        this.fail(protocolError(undefined, 'unexpected head'));
+        return false;
+      }
+      if (isParseError(ret)) this.overrun = true;
+      if (!this.headDone) return true;
+      if (this.state === PENDING) this.answered();
+      if (this.state === DONE) return false;
+      // From the next read on, Content-Length and close-delimited bodies pass as they are.
+      if (!this.complete && (this.framing === LENGTH || this.framing === UNTIL_CLOSE)) {
+        conn.copyBodies(false);
+        if (nread === buf.length) readNextInto(isSharedReadBuffer(buf) ? takeReadBuffer() : buf);
+      }
+      return this.afterRead();
+    }
+    // A raw body read: the parser keeps the framing (and finds the end), our count says how much is body.
+    const left = this.remaining;
+    const ret = conn.parser.execute(nread === buf.length ? buf : buf.subarray(0, nread));
+    let n = nread;
+    if (this.framing === LENGTH) {
+      if (n > left) {
+        n = left;
+        this.overrun = true;
+      }
+      this.remaining = left - n;
+      if (this.remaining === 0) this.complete = true;
+    } else if (isParseError(ret)) {
+      this.fail(protocolError(ret, ret.code));
+      return false;
+    }
+    if (n > 0) this.passRaw(buf, n, nread);
+    return this.afterRead();
+  }
+
+  ended(): void {
+    if (this.retryStale()) return;
+    const ret = this.conn.parser.finish();
+    this.keepAlive = false;
+    if (!isParseError(ret) && this.complete) {
+      this.afterRead();
+      return;
+    }
+    this.fail(protocolError(isParseError(ret) ? ret : undefined, this.headDone ? 'body cut short' : 'closed before answering'));
+  }
+
+  failed(err: Error | undefined): void {
+    if (this.retryStale()) return;
+    const phase = this.conn.connected ? 'handshake' : 'connect';
+    this.fail(err === undefined ? protocolError(undefined, 'closed') : upstreamErrorFromSystem(err, phase));
+  }
+
+  timedOut(phase: number): void {
+    const why = phase === TIMER_CONNECT ? 'connect' : phase === TIMER_HEAD ? 'response' : 'idle body';
+    this.fail(new SwivelError('upstream_timeout', `upstream proxy timed out (${why})`, { details: { phase: why } }));
+  }
+
+  drained(): void {
+    this.requestBody?.drained();
+  }
+
+  // UpstreamAnswer
+
+  deliver(res: ServerResponse, close: boolean, delivery: Delivery): void {
+    this.res = res;
+    this.delivery = delivery;
+    const headers = forwardResponseFields(this.fields!);
+    this.fields = undefined;
+    if (close) headers.push('Connection', 'close');
+    res.writeHead(this.statusCode, headers);
+    const held = this.held;
+    this.held = undefined;
+    this.heldBytes = 0;
+    if (this.failedEarly) {
+      this.state = DELIVERING;
+      return this.cut();
+    }
+    if (this.state !== ANSWERED) return; // discarded meanwhile
+    this.state = DELIVERING;
+    if (held !== undefined) {
+      const last = held.length - 1;
+      for (let i = 0; i < last; i++) res.write(held[i]);
+      // The common small answer: head and whole body in one write.
+      if (this.complete) return this.finish(held[last]);
+      res.write(held[last]);
+    } else if (this.complete) {
+      return this.finish(undefined);
+    }
+    const conn = this.conn;
+    if (conn.user === this && conn.waitingClient) {
+      conn.waitingClient = false;
+      conn.resumeReading();
+    }
+  }
+
+  discard(): void {
+    if (this.state === DONE) return;
+    const delivering = this.state === DELIVERING;
+    this.state = DONE;
+    this.held = undefined;
+    if (!this.complete) this.drop();
+    if (delivering) this.cut();
+  }
+
+  // Inside
+
+  private framingOf(fields: string[], status: number): number {
+    if (this.isHead || status === 204 || status === 304) return NO_BODY;
+    let length = -1;
+    let coded = false;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i]!;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(fields[i + 1]);
+      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') coded = true;
+      else if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.hintMs = keepAliveHintMs(fields[i + 1]!);
+    }
+    // Both present is refused by the parser right after this head; which we pick does not matter.
+    if (coded) return DECODED;
+    if (length >= 0) {
+      this.remaining = length;
+      return length === 0 ? NO_BODY : LENGTH;
+    }
+    return UNTIL_CLOSE;
+  }
+
+  private answered(): void {
+    this.ctl.onCancel = undefined;
+    this.conn.disarm();
+    if (this.statusCode === 407) {
+      // RFC 9110 §11.7.1: a 407 is about the hop to the upstream and is never passed to our client.
+      this.fail(
+        new SwivelError('upstream_auth_failed', 'upstream proxy refused our credentials (407)', {
+          details: { endpoint: this.conn.endpoint.id },
+        }),
+      );
+      return;
+    }
+    this.state = ANSWERED;
+    if (!this.complete && this.framing !== NO_BODY) this.conn.arm(this.settings.idleTimeoutMs, TIMER_BODY);
+    this.resolve(this);
+  }
+
+  /** After each read: the response's end, or whether to keep reading. */
+  private afterRead(): boolean {
+    if (this.complete) {
+      this.finishUpstream();
+      if (this.state === DELIVERING) this.finish(undefined);
+      return !this.conn.waitingFlush;
+    }
+    if (this.state === ANSWERED && this.heldBytes > SLACK_BYTES) this.conn.waitingClient = true;
+    return !this.conn.waitingFlush && !this.conn.waitingClient;
+  }
+
+  /** `buf[0..n)` is body; `nread` says whether the read filled the buffer (a burst). */
+  private passRaw(buf: Buffer, n: number, nread: number): void {
+    const conn = this.conn;
+    const res = this.res;
+    if (this.state === DELIVERING && !isSharedReadBuffer(buf) && res!.writableLength === 0) {
+      // Straight from an owned buffer, behind nothing: the write's callback says when it is free.
+      res!.write(n === buf.length ? buf : buf.subarray(0, n), conn.flushed);
+      if (res!.writableLength > 0) {
+        // The next read must not land in it before it leaves; at the end of the answer the
+        // connection reads on into the shared buffer instead, and this one is left to the GC.
+        if (!this.complete) {
+          conn.waitingFlush = true;
+          readNextInto(buf);
+        }
+        return;
+      }
+      if (nread === buf.length && !this.complete) readNextInto(buf);
+      else releaseReadBuffer(buf);
+      return;
+    }
+    const copy = Buffer.allocUnsafe(n);
+    buf.copy(copy, 0, 0, n);
+    if (nread === buf.length && !this.complete) readNextInto(isSharedReadBuffer(buf) ? takeReadBuffer() : buf);
+    else if (!isSharedReadBuffer(buf)) releaseReadBuffer(buf);
+    if (this.state === DELIVERING) this.write(copy);
+    else this.hold(copy);
+  }
+
+  private hold(piece: Buffer): void {
+    if (this.state === DONE) return;
+    (this.held ??= []).push(piece);
+    this.heldBytes += piece.length;
+  }
+
+  private write(piece: Buffer): void {
+    const res = this.res!;
+    // write() says false past the socket's 16 KiB mark, below one 64 KiB read: pausing there
+    // would stop and restart reading per chunk.
+    if (res.write(piece) || res.writableLength < SLACK_BYTES) return;
+    this.conn.waitingClient = true;
+    res.once('drain', (this.onClientDrain ??= () => this.clientDrained()));
+  }
+
+  private clientDrained(): void {
+    if (this.state !== DELIVERING || this.conn.user !== this) return;
+    this.conn.waitingClient = false;
+    this.conn.resumeReading();
+  }
+
+  /** The response was read whole: the connection is free, for the pool or to close. */
+  private finishUpstream(): void {
+    const conn = this.conn;
+    if (conn.user !== this) return;
+    conn.user = undefined;
+    conn.disarm();
+    conn.served++;
+    this.requestBody?.stop();
+    if (this.keepAlive && !this.overrun && this.requestSent && !conn.destroyed) {
+      this.settings.sockets.release(conn, this.hintMs);
+      // Reading must go on while idle (to see the upstream close), unless an owned buffer is in flight.
+      conn.waitingClient = false;
+      conn.resumeReading();
+    } else {
+      conn.destroy();
+    }
+  }
+
+  /**
+   * A reused connection that failed before any byte of the answer: most likely closed by the
+   * upstream while idle (a race with its keep-alive timeout), not the endpoint failing.
+   */
+  private retryStale(): boolean {
+    if (this.state !== PENDING || this.received || this.retried || this.conn.served === 0 || !this.replayable) return false;
+    this.retried = true;
+    this.conn.user = undefined;
+    this.conn.destroy();
+    this.attach(this.settings.sockets.connect(this.conn.endpoint));
+    return true;
+  }
+
+  /** The upstream side is of no further use: close it. */
+  private drop(): void {
+    this.requestBody?.stop();
+    if (this.conn.user === this) this.conn.destroy();
+  }
+
+  private fail(err: SwivelError): void {
+    const state = this.state;
+    this.drop();
+    if (state === PENDING) {
+      this.state = DONE;
+      this.reject(this.ctl.cancelled ? clientClosed(err) : err);
+    } else if (state === ANSWERED) {
+      // `deliver` comes next and cuts: the head is out by then.
+      this.failedEarly = true;
+      this.held = undefined;
+    } else if (state === DELIVERING) {
+      this.cut();
+    }
+  }
+
+  private finish(last: Buffer | undefined): void {
+    this.state = DONE;
+    this.res!.end(last);
+    this.delivery!.delivered(true);
+  }
+
+  /** Headers are out: nothing may be written after the fact; cutting the socket tells the client. */
+  private cut(): void {
+    this.state = DONE;
+    this.res!.destroy();
+    this.delivery!.delivered(false);
+  }
+}
+
+/** `timeout=5, max=100` → 4000 ms: a second under the upstream's own timeout, as undici does. */
+function keepAliveHintMs(value: string): number {
+  const at = value.toLowerCase().indexOf('timeout=');
+  if (at === -1) return Infinity;
+  const seconds = parseInt(value.slice(at + 8), 10);
+  return Number.isFinite(seconds) ? seconds * 1000 - 1000 : Infinity;
+}
