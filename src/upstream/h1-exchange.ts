@@ -36,6 +36,9 @@ import type { RequestBody } from './h1-request-body.js';
 /** Bytes a slow client may have queued (or an undelivered answer held) before reading pauses. */
 const SLACK_BYTES = 256 * 1024;
 
+/** A whole body up to this size goes out with the head in one write. */
+const SMALL_BODY_BYTES = 16 * 1024;
+
 const PENDING = 0;
 /** Final head in, the attempt resolved; body bytes are held until `deliver`. */
 const ANSWERED = 1;
@@ -162,6 +165,11 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
   }
 
   body(piece: Buffer): void {
+    // A body after our answer's end belongs to a response nobody asked for: never passed on.
+    if (this.complete) {
+      this.overrun = true;
+      return;
+    }
     if (this.framing === LENGTH) this.remaining -= piece.length;
     if (this.state === DELIVERING && this.framing === DECODED) this.write(piece);
     else this.hold(piece);
@@ -261,8 +269,10 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     this.state = DELIVERING;
     if (held !== undefined) {
       const last = held.length - 1;
+      // The common small answer: head and whole body as one latin1 string (bytes unchanged), which
+      // node:http appends to its head string: one write(), no writev of a string and a Buffer.
+      if (this.complete && last === 0 && held[0]!.length <= SMALL_BODY_BYTES) return this.finish(held[0]!.toString('latin1'));
       for (let i = 0; i < last; i++) res.write(held[i]);
-      // The common small answer: head and whole body in one write.
       if (this.complete) return this.finish(held[last]);
       res.write(held[last]);
     } else if (this.complete) {
@@ -434,9 +444,10 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     }
   }
 
-  private finish(last: Buffer | undefined): void {
+  private finish(last: Buffer | string | undefined): void {
     this.state = DONE;
-    this.res!.end(last);
+    if (typeof last === 'string') this.res!.end(last, 'latin1');
+    else this.res!.end(last);
     this.delivery!.delivered(true);
   }
 
