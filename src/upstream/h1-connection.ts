@@ -5,8 +5,9 @@
  * per request: the socket's listeners and the parser's callbacks are shared module functions that
  * hand each event to the request running on the connection (`user`, an h1-exchange.ts Exchange).
  *
- * The timer is re-armed with `refresh()` (a re-link in node's timer list, no allocation) and never
- * cleared while the connection lives: a phase that ends just stops caring when it fires.
+ * The timer is not re-armed per request: each phase only moves a deadline (one Date.now()), and
+ * the timer, when it fires, either acts on a deadline that has passed or sleeps until the one now
+ * set. Most requests end long before it fires, so a request costs no timer-list work at all.
  */
 import type net from 'node:net';
 import type { Endpoint } from '../pool/endpoint.js';
@@ -72,8 +73,11 @@ export class UpstreamConnection implements ReadSink {
   waitingFlush = false;
   waitingClient = false;
   private timer: NodeJS.Timeout | undefined;
-  private timerMs = 0;
+  /** When the timer fires next (Date.now() ms), 0 when it is not armed. */
+  private timerAt = 0;
   private timerPhase = TIMER_NONE;
+  private deadline = 0;
+  private phaseMs = 0;
   private closedOnce = false;
   /** Bound once: what a flushed write from an owned buffer calls. */
   readonly flushed = (): void => {
@@ -125,27 +129,31 @@ export class UpstreamConnection implements ReadSink {
     this.parser[kOnBody] = on ? onBody : undefined;
   }
 
-  /** (Re)start the connection's one timer for `phase`. */
+  /** Start `phase`, which times out `ms` from now. */
   arm(ms: number, phase: number): void {
+    const now = Date.now();
     this.timerPhase = phase;
-    if (this.timer !== undefined && this.timerMs === ms) {
-      this.timer.refresh();
-      return;
-    }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerMs = ms;
-    this.timer = setTimeout(onTimer, ms, this);
-    this.timer.unref();
+    this.phaseMs = ms;
+    this.deadline = now + ms;
+    // An armed timer that fires no later than the deadline will look again then.
+    if (this.timerAt === 0 || this.timerAt > this.deadline) this.schedule(now, ms);
   }
 
-  /** The phase is over; the timer may still fire, and is then ignored. */
+  /** The phase is over; the timer may still fire, and then finds nothing to do. */
   disarm(): void {
     this.timerPhase = TIMER_NONE;
   }
 
-  /** Body bytes moved: the idle timer starts again. */
+  /** Body bytes moved: the idle deadline starts again. */
   touch(): void {
-    if (this.timerPhase === TIMER_BODY) this.timer!.refresh();
+    if (this.timerPhase === TIMER_BODY) this.deadline = Date.now() + this.phaseMs;
+  }
+
+  private schedule(now: number, ms: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = now + ms;
+    this.timer = setTimeout(onTimer, ms, this);
+    this.timer.unref();
   }
 
   resumeReading(): void {
@@ -170,8 +178,11 @@ export class UpstreamConnection implements ReadSink {
   }
 
   onTimer(): void {
+    this.timerAt = 0;
     const phase = this.timerPhase;
-    if (phase === TIMER_NONE) return;
+    if (phase === TIMER_NONE || this.closedOnce) return;
+    const now = Date.now();
+    if (now < this.deadline) return this.schedule(now, this.deadline - now);
     this.timerPhase = TIMER_NONE;
     this.user?.timedOut(phase);
   }

@@ -25,6 +25,7 @@ import type { ServerResponse } from 'node:http';
 import { SwivelError } from '../errors.js';
 import { upstreamErrorFromSystem } from '../errno.js';
 import { forwardResponseFields } from '../protocol/hop-headers.js';
+import { canWriteDirect, writeDirect } from './direct-response.js';
 import { isParseError, SKIP_BODY, type ParseError } from './h1-parser.js';
 import { TIMER_BODY, TIMER_CONNECT, TIMER_HEAD, type ConnectionUser, type UpstreamConnection } from './h1-connection.js';
 import type { UpstreamSockets } from './h1-sockets.js';
@@ -256,6 +257,13 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     this.delivery = delivery;
     const headers = forwardResponseFields(this.fields!);
     this.fields = undefined;
+    if (this.state === ANSWERED && this.complete && !close && this.isSmallLengthFramed() && canWriteDirect(res)) {
+      const body = this.held?.[0];
+      this.held = undefined;
+      this.state = DONE;
+      writeDirect(res, this.statusCode, headers, body);
+      return delivery.delivered(true);
+    }
     if (close) headers.push('Connection', 'close');
     res.writeHead(this.statusCode, headers);
     const held = this.held;
@@ -295,6 +303,15 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
   }
 
   // Inside
+
+  /** Whole, and at most one small piece framed by Content-Length (or none): one write to the client. */
+  private isSmallLengthFramed(): boolean {
+    const held = this.held;
+    return (
+      (this.framing === LENGTH || this.framing === NO_BODY) &&
+      (held === undefined || (held.length === 1 && held[0]!.length <= SMALL_BODY_BYTES))
+    );
+  }
 
   private framingOf(fields: string[], status: number): number {
     if (this.isHead || status === 204 || status === 304) return NO_BODY;
