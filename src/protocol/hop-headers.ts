@@ -48,6 +48,22 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], connection:
   return out;
 }
 
+/**
+ * The same fields as forwardRequestHeaders, as the `name: value\r\n` lines of a request head:
+ * one string built in one pass (the plain-HTTP forwarder writes its head in one write).
+ */
+export function requestFieldLines(rawHeaders: readonly string[], connection: string | undefined): string {
+  const named = connectionTokens(connection);
+  let out = '';
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) === true) continue;
+    out += `${name}: ${rawHeaders[i + 1]!}\r\n`;
+  }
+  return out;
+}
+
 /** Response headers from undici (lower-case keys) minus hop-by-hop ones, in place. */
 export function stripResponseHeaders(
   headers: Record<string, string | string[] | undefined>,

@@ -15,7 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwivelError } from '../errors.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
-import { forwardRequestHeaders } from '../protocol/hop-headers.js';
+import { requestFieldLines } from '../protocol/hop-headers.js';
 import { Exchange } from './h1-exchange.js';
 import { RequestBody } from './h1-request-body.js';
 import type { UpstreamSockets } from './h1-sockets.js';
@@ -91,16 +91,24 @@ export function createHttpProxyForwarder(options: ForwardOptions): Forwarder {
   };
 }
 
+/** Basic credentials per endpoint, encoded once (not per request); never logged. */
+const authorizations = new WeakMap<Endpoint, string>();
+
+function authorizationOf(endpoint: Endpoint): string | undefined {
+  if (endpoint.username === undefined) return undefined;
+  let auth = authorizations.get(endpoint);
+  if (auth === undefined) authorizations.set(endpoint, (auth = upstreamAuthorization(endpoint)!));
+  return auth;
+}
+
 /**
  * The request head in one string: request line in absolute form, the client's fields minus
  * hop-by-hop ones, our credentials for the upstream. Everything in it came through node:http's
  * strict parser (names are tokens, values have no CR/LF/NUL), so it is written as it is, latin1.
  */
 export function requestHead(method: string, targetUrl: string, req: IncomingMessage, endpoint: Endpoint, chunked: boolean): string {
-  const fields = forwardRequestHeaders(req.rawHeaders, req.headers.connection);
-  let head = `${method} ${targetUrl} HTTP/1.1\r\n`;
-  for (let i = 0; i < fields.length; i += 2) head += `${fields[i]}: ${fields[i + 1]}\r\n`;
-  const auth = upstreamAuthorization(endpoint);
+  let head = `${method} ${targetUrl} HTTP/1.1\r\n${requestFieldLines(req.rawHeaders, req.headers.connection)}`;
+  const auth = authorizationOf(endpoint);
   if (auth !== undefined) head += `proxy-authorization: ${auth}\r\n`;
   if (chunked) head += 'transfer-encoding: chunked\r\n';
   return `${head}\r\n`;
