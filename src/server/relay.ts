@@ -26,7 +26,10 @@ import {
   type ReadSink,
 } from '../upstream/reused-reads.js';
 
-export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: () => void): void {
+/** Told once when a tunnel closed: a function, or an object whose closed() is called (no closure). */
+export type RelayClosed = (() => void) | { closed(): void };
+
+export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: RelayClosed): void {
   new Relay(client, upstream, idleTimeoutMs, onClose);
 }
 
@@ -38,7 +41,7 @@ class Relay {
     private readonly client: net.Socket,
     private readonly upstream: net.Socket,
     idleTimeoutMs: number,
-    private readonly onClose: (() => void) | undefined,
+    private readonly onClose: RelayClosed | undefined,
   ) {
     const teardown = (): void => this.teardown();
     this.timer = setTimeout(teardown, idleTimeoutMs);
@@ -97,7 +100,9 @@ class Relay {
     this.client.destroy();
     this.upstream.destroy();
     // Once per tunnel, after both sides are gone: the outcome hook (access log, metrics) reads byte counts here.
-    this.onClose?.();
+    const onClose = this.onClose;
+    if (typeof onClose === 'function') onClose();
+    else onClose?.closed();
   }
 }
 
