@@ -5,8 +5,10 @@
  * and what was left of it on the accept path — a URL per CONNECT, a Map and three listeners per
  * connection, two extra awaits per request — cost more than it did for us (bench/README.md).
  *
- * Per request or tunnel there is one Exchange object: it is the dial's client cancel, its trace,
- * and what the answer reports delivery to. The connection's one 'close' listener cancels it.
+ * Per request there is one Exchange object: it is the dial's client cancel, its trace, and what
+ * the answer reports delivery to. The connection's one 'close' listener cancels it. New connections
+ * go through the accept front (connect-front.ts) first: a CONNECT there skips node:http entirely
+ * and goes to connect-tunnel.ts, as does a CONNECT node:http parsed on a kept-alive connection.
  */
 import http from 'node:http';
 import type net from 'node:net';
@@ -16,10 +18,9 @@ import type { Endpoint } from '../pool/endpoint.js';
 import type { Dialer } from './dialer.js';
 import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
-import { relay } from './relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { isReplayable, type Delivery, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
-import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
 import {
   MAX_URI_LENGTH,
@@ -33,10 +34,12 @@ import {
 } from './limits.js';
 import { isRepaired, retryWithFoldedContentLength } from './content-length.js';
 import { OPEN_POLICY, checkTarget, hasEmptyAuthority, type TargetPolicy } from './target-policy.js';
+import { ConnectFront, type ConnectHead } from './connect-front.js';
+import { ConnectTunnels } from './connect-tunnel.js';
 import { answerFor, sendRawAnswer } from './http-answer.js';
 import { parseProxyAuthorization } from './http-auth.js';
 import { Connections, type ClientWork } from './http-connections.js';
-import { parseConnectTarget, parsePlainTarget } from './http-target.js';
+import { parsePlainTarget } from './http-target.js';
 
 export { answerFor, withoutUrls } from './http-answer.js';
 
@@ -106,6 +109,7 @@ export class HttpProxyListener implements Listener {
   private readonly policy: TargetPolicy;
   private readonly sweeper: SilentConnectionSweeper;
   private readonly connections: Connections;
+  private readonly tunnels: ConnectTunnels;
   private draining = false;
 
   constructor(options: HttpProxyOptions) {
@@ -114,11 +118,29 @@ export class HttpProxyListener implements Listener {
     this.logger = (options.logger ?? silentLogger).child({ component: 'http' });
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.policy = options.targetPolicy ?? OPEN_POLICY;
-    this.sweeper = new SilentConnectionSweeper(this.limits.headerTimeoutMs);
+    this.sweeper = new SilentConnectionSweeper(this.limits.headerTimeoutMs, (socket) => this.headTimedOut(socket));
     this.connections = new Connections((socket) => this.sweeper.seen(socket));
+    this.tunnels = new ConnectTunnels({
+      dialer: options.dialer,
+      policy: options.policy,
+      selectionForPort: options.selectionForPort,
+      openTunnel: options.openTunnel,
+      idleTimeoutMs: options.idleTimeoutMs,
+      targetPolicy: this.policy,
+      onSuccess: options.onSuccess,
+      onOutcome: options.onOutcome,
+      connections: this.connections,
+      logger: this.logger,
+    });
     const server = (this.server = http.createServer());
     applyHttpLimits(server, this.limits);
-    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    // In front of node:http's own 'connection' listener: CONNECT heads are parsed there, the rest
+    // is handed to node:http as accepted.
+    new ConnectFront(server, this.limits.maxHeaderSize, {
+      accepted: (socket) => this.onConnection(socket),
+      connect: (socket, head, early) => this.onFrontConnect(socket, head, early),
+      malformed: (socket, err) => this.onClientError(err, socket),
+    });
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
     server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.onConnect(req, socket, head));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
@@ -168,14 +190,22 @@ export class HttpProxyListener implements Listener {
     }
   }
 
-  private onConnection(socket: net.Socket): void {
+  private onConnection(socket: net.Socket): boolean {
     // nodejs/node#23858: a socket already reset at accept has no address; nothing to serve.
     if (socket.remoteAddress === undefined) {
       socket.destroy();
-      return;
+      return false;
     }
     this.connections.add(socket);
     this.sweeper.accepted(socket);
+    return true;
+  }
+
+  /** No complete head within --header-timeout: a CONNECT head the front was reading gets 408. */
+  private headTimedOut(socket: net.Socket): void {
+    if (ConnectFront.parsing(socket) && socket.writable) {
+      sendRawAnswer(socket, { status: 408, code: 'header_timeout', attempts: 0, message: 'request head not received in time\n' });
+    } else socket.destroy();
   }
 
   /** A request node:http could not parse: the same coded, one-line answer as every other refusal. */
@@ -267,55 +297,34 @@ export class HttpProxyListener implements Listener {
     if (this.opts.onOutcome !== undefined) this.report('request', x, 'ok', x.status, x.setupMs);
   }
 
-  private async onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
-    const x = new Exchange(this, request, socket);
+  /** A CONNECT node:http parsed (one that followed a plain request on a kept-alive connection). */
+  private onConnect(request: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    let refusal: unknown;
     try {
       this.checkHead(request, socket);
-      const { host, port } = parseConnectTarget(request.url ?? '');
-      const selection = this.selectionFor(request, socket);
-      checkTarget(host, port, this.policy);
-      // The client leaving cancels the dial at once: its connection's one 'close' listener, and
-      // 'end', as node:http keeps CONNECT sockets half-open and a client leaving shows as 'end' first.
-      this.connections.busy(socket, x);
-      socket.once('end', clientEnded);
-      const tunnel = await this.opts.dialer
-        .dial(
-          { ...selection, replayable: true, cancel: x },
-          x,
-          (endpoint, ctl) => this.opts.openTunnel(endpoint, host, port, ctl),
-          destroyTunnel,
-        )
-        .finally(() => socket.off('end', clientEnded));
-      this.connections.idle(socket, x);
-      if (socket.destroyed || x.cancelled) {
-        tunnel.socket.destroy();
-        socket.destroy();
-        return;
-      }
-      this.opts.onSuccess?.(host, port);
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (tunnel.head.length > 0) socket.write(tunnel.head);
-      if (head.length > 0) tunnel.socket.write(head);
-      x.setupMs = performance.now() - x.startedAt;
-      // An open tunnel keeps its endpoint in flight until it closes (status page).
-      const endpoint = x.endpoint!;
-      endpoint.inFlight++;
-      relay(socket, tunnel.socket, this.opts.idleTimeoutMs, () => {
-        endpoint.inFlight--;
-        if (this.opts.onOutcome !== undefined) this.report('tunnel', x, 'ok', 200, x.setupMs);
-      });
     } catch (err) {
-      this.connections.idle(socket, x);
-      const answered = this.fail(request, socket, err, x);
-      if (this.opts.onOutcome !== undefined && answered !== undefined) {
-        this.report('tunnel', x, answered.code, answered.status, performance.now() - x.startedAt);
-      }
+      refusal = err;
     }
+    this.tunnels.open(socket, request.url ?? '', request.headers['proxy-authorization'], head, refusal);
+  }
+
+  /** A CONNECT head the accept front parsed: the same checks as checkHead, on what it read. */
+  private onFrontConnect(socket: net.Socket, head: ConnectHead, early: Buffer): void {
+    // (markRequestSeen is for the Content-Length repair of plain requests: not needed here.)
+    this.sweeper.seen(socket);
+    let refusal: SwivelError | undefined;
+    // node:http truncates the fields at maxHeadersCount (one more than allowed): the same test.
+    if (head.headerCount > this.limits.maxHeaders) {
+      refusal = new SwivelError('request_header_too_large', `more than ${this.limits.maxHeaders} request headers`);
+    } else if (head.url.length > MAX_URI_LENGTH) {
+      refusal = new SwivelError('uri_too_long', `request-target longer than ${MAX_URI_LENGTH} bytes`);
+    }
+    this.tunnels.open(socket, head.url, head.proxyAuthorization, early, refusal);
   }
 
   /**
    * Tell the outcome hook how a request or tunnel ended. Byte counts are the socket's since the
-   * exchange began (keep-alive sockets carry several requests); tunnels report them whole.
+   * exchange began (keep-alive sockets carry several requests).
    */
   private report(kind: 'request' | 'tunnel', x: Exchange, code: string, status: number, setupMs: number): void {
     const { request, socket } = x;
@@ -363,16 +372,7 @@ export class HttpProxyListener implements Listener {
   }
 }
 
-/** Shared by every CONNECT socket while its tunnel is dialled: `this` is the socket. */
-function clientEnded(this: net.Socket): void {
-  this.destroy();
-}
-
 /** An answer that arrived after its dial had settled (a hedge that lost by a tick). */
 function discardAnswer(answer: UpstreamAnswer): void {
   answer.discard();
-}
-
-function destroyTunnel(tunnel: Tunnel): void {
-  tunnel.socket.destroy();
 }

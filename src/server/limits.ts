@@ -66,7 +66,11 @@ export class SilentConnectionSweeper {
   private readonly unseen = new Map<net.Socket, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly headerTimeoutMs: number) {}
+  constructor(
+    private readonly headerTimeoutMs: number,
+    /** What to do with a connection past the timeout (default: close it). */
+    private readonly expired: (socket: net.Socket) => void = destroySocket,
+  ) {}
 
   accepted(socket: net.Socket): void {
     this.unseen.set(socket, performance.now());
@@ -92,9 +96,13 @@ export class SilentConnectionSweeper {
     for (const [socket, acceptedAt] of this.unseen) {
       if (acceptedAt > cutoff) break;
       this.unseen.delete(socket);
-      socket.destroy();
+      this.expired(socket);
     }
   }
+}
+
+function destroySocket(socket: net.Socket): void {
+  socket.destroy();
 }
 
 function sweepIntervalMs(headerTimeoutMs: number): number {

@@ -26,7 +26,10 @@ import {
   type ReadSink,
 } from '../upstream/reused-reads.js';
 
-export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: () => void): void {
+/** Told once when a tunnel closed: a function, or an object whose closed() is called (no closure). */
+export type RelayClosed = (() => void) | { closed(): void };
+
+export function relay(client: net.Socket, upstream: net.Socket, idleTimeoutMs: number, onClose?: RelayClosed): void {
   new Relay(client, upstream, idleTimeoutMs, onClose);
 }
 
@@ -38,7 +41,7 @@ class Relay {
     private readonly client: net.Socket,
     private readonly upstream: net.Socket,
     idleTimeoutMs: number,
-    private readonly onClose: (() => void) | undefined,
+    private readonly onClose: RelayClosed | undefined,
   ) {
     const teardown = (): void => this.teardown();
     this.timer = setTimeout(teardown, idleTimeoutMs);
@@ -65,8 +68,7 @@ class Relay {
       const pump = new ReusedReadPump(this, src, dst);
       setReadSink(src, pump);
       dst.on('drain', () => pump.drained());
-      // Bytes pushed before the relay took over (none from our handshake, which leaves the socket
-      // paused, but a caller may have resumed it) go first, in order.
+      // Bytes pushed before the relay took over go first, in order.
       for (let chunk = src.read() as Buffer | null; chunk !== null; chunk = src.read() as Buffer | null) dst.write(chunk);
     } else {
       src.on('data', (chunk: Buffer) => {
@@ -76,7 +78,7 @@ class Relay {
       dst.on('drain', () => src.resume());
     }
     // Either side may have been paused while the tunnel was set up.
-    src.resume();
+    if (src.isPaused()) src.resume();
   }
 
   /** `side` closed: finish once `other` has flushed what it was given, or at once. */
@@ -97,7 +99,9 @@ class Relay {
     this.client.destroy();
     this.upstream.destroy();
     // Once per tunnel, after both sides are gone: the outcome hook (access log, metrics) reads byte counts here.
-    this.onClose?.();
+    const onClose = this.onClose;
+    if (typeof onClose === 'function') onClose();
+    else onClose?.closed();
   }
 }
 
