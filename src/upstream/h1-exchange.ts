@@ -29,6 +29,7 @@ import { canWriteDirect, writeDirect } from './direct-response.js';
 import { isParseError, SKIP_BODY, type ParseError } from './h1-parser.js';
 import { TIMER_BODY, TIMER_CONNECT, TIMER_HEAD, type ConnectionUser, type UpstreamConnection } from './h1-connection.js';
 import type { UpstreamSockets } from './h1-sockets.js';
+import { DECODED, framingOf, LENGTH, NO_BODY, UNTIL_CLOSE } from './h1-framing.js';
 import { isSharedReadBuffer, readNextInto, releaseReadBuffer, takeReadBuffer } from './reused-reads.js';
 import type { Delivery, UpstreamAnswer } from './http-forward.js';
 import type { DialCancel } from './types.js';
@@ -45,12 +46,6 @@ const PENDING = 0;
 const ANSWERED = 1;
 const DELIVERING = 2;
 const DONE = 3;
-
-/** How the body is framed: raw bytes passed on, or pieces copied out by the parser. */
-const NO_BODY = 0;
-const LENGTH = 1;
-const UNTIL_CLOSE = 2;
-const DECODED = 3;
 
 export interface ExchangeSettings {
   sockets: UpstreamSockets;
@@ -161,7 +156,10 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     this.statusCode = status;
     this.fields = fields;
     this.keepAlive = keepAlive;
-    this.framing = this.framingOf(fields, status);
+    const framing = framingOf(fields, status, this.isHead);
+    this.framing = framing.kind;
+    this.remaining = framing.length;
+    this.hintMs = framing.hintMs;
     return this.isHead ? SKIP_BODY : 0;
   }
 
@@ -313,25 +311,6 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     );
   }
 
-  private framingOf(fields: string[], status: number): number {
-    if (this.isHead || status === 204 || status === 304) return NO_BODY;
-    let length = -1;
-    let coded = false;
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i]!;
-      if (name.length === 14 && name.toLowerCase() === 'content-length') length = Number(fields[i + 1]);
-      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') coded = true;
-      else if (name.length === 10 && name.toLowerCase() === 'keep-alive') this.hintMs = keepAliveHintMs(fields[i + 1]!);
-    }
-    // Both present is refused by the parser right after this head; which we pick does not matter.
-    if (coded) return DECODED;
-    if (length >= 0) {
-      this.remaining = length;
-      return length === 0 ? NO_BODY : LENGTH;
-    }
-    return UNTIL_CLOSE;
-  }
-
   private answered(): void {
     this.ctl.onCancel = undefined;
     this.conn.disarm();
@@ -474,12 +453,4 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     this.res!.destroy();
     this.delivery!.delivered(false);
   }
-}
-
-/** `timeout=5, max=100` → 4000 ms: a second under the upstream's own timeout, as undici does. */
-function keepAliveHintMs(value: string): number {
-  const at = value.toLowerCase().indexOf('timeout=');
-  if (at === -1) return Infinity;
-  const seconds = parseInt(value.slice(at + 8), 10);
-  return Number.isFinite(seconds) ? seconds * 1000 - 1000 : Infinity;
 }
