@@ -51,11 +51,29 @@ async function child(dist, entries, repeat) {
     t2 = cpu();
     if (record) totals.parse += t2 - t;
     t = t2;
-    // The refresher's filter: in place, no second array.
-    const eps = result.endpoints;
-    let w = 0;
-    for (let r = 0; r < eps.length; r++) if (reject(eps[r]) === undefined) eps[w++] = eps[r];
-    eps.length = w;
+    // The refresher's filter: in place, no second array. A build whose parser returns columns
+    // (ParseResult.batch, since the columnar store) is filtered and ingested as columns, as the
+    // refresher does; an older build through the objects.
+    const batch = result.batch;
+    let eps;
+    if (batch !== undefined) {
+      let w = 0;
+      for (let r = 0; r < batch.length; r++) {
+        const object = batch.objectAt(r);
+        const reason = object !== undefined ? reject(object) : reject.v4(batch.addr[r], batch.port[r]);
+        if (reason === undefined) {
+          if (w !== r) batch.move(r, w);
+          w++;
+        }
+      }
+      batch.truncate(w);
+      eps = batch;
+    } else {
+      eps = result.endpoints;
+      let w = 0;
+      for (let r = 0; r < eps.length; r++) if (reject(eps[r]) === undefined) eps[w++] = eps[r];
+      eps.length = w;
+    }
     t2 = cpu();
     if (record) totals.filter += t2 - t;
     t = t2;

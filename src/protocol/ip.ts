@@ -222,3 +222,49 @@ export function ipv4Number(s: string, start = 0, end = s.length): number {
 export function ipv4NonRoutableReason(value: number): string | undefined {
   return ipv4Private(Math.floor(value / 16777216), Math.floor(value / 65536) & 255);
 }
+
+/** The dotted quad of an ipv4Number value; the inverse of ipv4Number for canonical text. */
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/**
+ * `s[start, end)` read as exactly `d.d.d.d:port` in canonical form (no leading zeros, port 1..65535):
+ * the address × 65536 + port, else -1. The parser's fast road for the common entry; anything else
+ * (credentials, names, padding, odd spellings) goes to the full entry parser.
+ */
+export function ipv4PortKey(s: string, start: number, end: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let parts = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */ || c === 58 /* : */) {
+      if (digits === 0 || octet > 255) return -1;
+      value = value * 256 + octet;
+      digits = 0;
+      octet = 0;
+      if (++parts === 4) {
+        if (c !== 58) return -1;
+        break;
+      }
+      if (c === 58) return -1;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || ++digits > 3 || (digits === 2 && octet === 0)) return -1;
+      octet = octet * 10 + d;
+    }
+  }
+  if (parts !== 4) return -1;
+  let port = 0;
+  const from = ++i;
+  if (end - from < 1 || end - from > 5 || s.charCodeAt(from) === 48 /* 0 */) return -1;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    port = port * 10 + d;
+  }
+  return port > 65535 ? -1 : value * 65536 + port;
+}

@@ -9,7 +9,8 @@
  */
 import { SwivelError } from '../errors.js';
 import { describeEntry, describeValue, isDigits } from './describe.js';
-import { isIpv6Like } from '../protocol/ip.js';
+import { ipv4PortKey, isIpv6Like } from '../protocol/ip.js';
+import { EndpointBatch } from './batch.js';
 import { isHostName, parseEndpointEntry, parseEndpointRange, parsePort } from './entry.js';
 import { checkEnvelope } from './envelope.js';
 import type { ParsedEndpoint, ParseResult } from './types.js';
@@ -21,8 +22,42 @@ const LBRACE = 123;
 const LT = 60;
 const BOM = 0xfeff;
 
+/**
+ * A result that collects entries in columns (`batch`, provider/batch.ts). `endpoints` is an
+ * accessor: the first read builds the objects from the columns and drops `batch`, so a reader of
+ * objects and a reader of columns never see two copies that could drift apart.
+ */
 export function emptyParseResult(): ParseResult {
-  return { endpoints: [], malformed: 0 };
+  const result = { malformed: 0 } as ParseResult;
+  let list: ParsedEndpoint[] | undefined;
+  Object.defineProperty(result, 'batch', { value: new EndpointBatch(), writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(result, 'endpoints', {
+    enumerable: true,
+    configurable: true,
+    get(): ParsedEndpoint[] {
+      if (list === undefined) {
+        list = result.batch?.toArray() ?? [];
+        result.batch = undefined;
+      }
+      return list;
+    },
+    set(value: ParsedEndpoint[]) {
+      list = value;
+      result.batch = undefined;
+    },
+  });
+  return result;
+}
+
+/** How many entries a result holds, without building objects from its columns. */
+export function endpointCount(result: ParseResult): number {
+  return result.batch !== undefined ? result.batch.length : result.endpoints.length;
+}
+
+function pushEndpoint(result: ParseResult, endpoint: ParsedEndpoint): void {
+  const batch = result.batch;
+  if (batch !== undefined) batch.push(endpoint);
+  else result.endpoints.push(endpoint);
 }
 
 export function parseExtractionBody(body: string, contentType: string | undefined, lb?: string): ParseResult {
@@ -171,13 +206,22 @@ export function parseJsonList(list: unknown, result: ParseResult): void {
 
 function parseJsonEntry(value: unknown, result: ParseResult): void {
   if (typeof value === 'string') {
+    // The common entry straight into the columns, no object (issue 12).
+    const batch = result.batch;
+    if (batch !== undefined) {
+      const key = ipv4PortKey(value, 0, value.length);
+      if (key >= 0) {
+        batch.pushKey(key);
+        return;
+      }
+    }
     const endpoint = parseEndpointEntry(value);
-    if (endpoint !== undefined) result.endpoints.push(endpoint);
+    if (endpoint !== undefined) pushEndpoint(result, endpoint);
     else noteMalformedEntry(result, value);
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const endpoint = parseEndpointObject(value as Record<string, unknown>);
     if (typeof endpoint === 'string') noteMalformed(result, endpoint);
-    else result.endpoints.push(endpoint);
+    else pushEndpoint(result, endpoint);
   } else {
     noteMalformed(result, describeValue(value));
   }
@@ -265,9 +309,17 @@ function parseLine(body: string, start: number, end: number, result: ParseResult
   while (start < end && body.charCodeAt(start) <= 32) start++;
   while (end > start && body.charCodeAt(end - 1) <= 32) end--;
   if (start === end || body.charCodeAt(start) === HASH) return;
+  const batch = result.batch;
+  if (batch !== undefined) {
+    const key = ipv4PortKey(body, start, end);
+    if (key >= 0) {
+      batch.pushKey(key);
+      return;
+    }
+  }
   const endpoint = parseEndpointRange(body, start, end);
   if (endpoint !== undefined) {
-    result.endpoints.push(endpoint);
+    pushEndpoint(result, endpoint);
     return;
   }
   result.malformed++;
