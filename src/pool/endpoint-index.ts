@@ -46,6 +46,28 @@ export class EndpointIndex {
     this.values[slot] = value;
   }
 
+  /**
+   * The slot under IPv4 `address`:`port` if there is one; else indexes `value` there and returns
+   * -1. One probe for the ingest's look-up-then-insert.
+   */
+  claimV4(address: number, port: number, value: number): number {
+    const key = address * 65536 + port;
+    if ((this.used + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    const mask = this.mask;
+    let slot = mix(address, port) & mask;
+    for (;;) {
+      const k = keys[slot]!;
+      if (k === key) return this.values[slot]!;
+      if (k === 0) break;
+      slot = (slot + 1) & mask;
+    }
+    keys[slot] = key;
+    this.values[slot] = value;
+    this.used++;
+    return -1;
+  }
+
   setName(id: string, value: number): void {
     this.byName.set(id, value);
   }
@@ -138,7 +160,10 @@ export class EndpointIndex {
 function hash(key: number): number {
   // Floor and multiply, not `%`, which on a double is a call into fmod.
   const address = Math.floor(key / 65536);
-  const port = key - address * 65536;
+  return mix(address, key - address * 65536);
+}
+
+function mix(address: number, port: number): number {
   let h = Math.imul(address | 0, 0x9e3779b1) ^ Math.imul(port, 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);

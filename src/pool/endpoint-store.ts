@@ -73,6 +73,26 @@ export class EndpointStore {
     return slot;
   }
 
+  /** append() of an IPv4 endpoint without credentials: the ingest's common case. */
+  appendV4(address: number, port: number, extractedAt: number, expiresAt: number): number {
+    const slot = this.length;
+    if (this.hosts !== undefined || this.usernames !== undefined || this.passwords !== undefined) {
+      return this.append(address, port, undefined, undefined, undefined, extractedAt, expiresAt);
+    }
+    if (slot === this.addr.length) this.resize(slot * 2);
+    this.addr[slot] = address;
+    this.port[slot] = port;
+    this.extractedAt[slot] = extractedAt;
+    this.expiresAt[slot] = expiresAt;
+    this.uses[slot] = 0;
+    this.useSeq[slot] = 0;
+    this.flags[slot] = 0;
+    this.liveSlot[slot] = -1;
+    this.heapSlot[slot] = -1;
+    this.length = slot + 1;
+    return slot;
+  }
+
   /** Room for `more` slots without another resize. */
   reserve(more: number): void {
     let capacity = this.addr.length;

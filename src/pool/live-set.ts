@@ -57,6 +57,19 @@ export class LiveSet {
     return true;
   }
 
+  /** add() of a slot known not to be in the set (a fresh one from the ingest). */
+  push(slot: number): void {
+    if (this.length === this.items.length) {
+      const items = new Int32Array(this.items.length * 2);
+      items.set(this.items);
+      this.items = items;
+    }
+    this.store.liveSlot[slot] = this.length;
+    this.items[this.length++] = slot;
+    this.count++;
+    if (this.listener.added !== undefined) this.listener.added(slot);
+  }
+
   /** Take `slot` out of rotation; false when it was not in it. */
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;

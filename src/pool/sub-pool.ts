@@ -204,6 +204,8 @@ export class SubPool {
     const addr = batch.addr;
     const port = batch.port;
     const store = this.store;
+    const index = this.byAddress;
+    const live = this.live;
     for (let i = from; i < to; i++) {
       const object = other === undefined ? undefined : other[i];
       if (object !== undefined) {
@@ -212,16 +214,17 @@ export class SubPool {
       }
       const address = addr[i]!;
       const p = port[i]!;
-      const key = address * 65536 + p;
-      const slot = this.byAddress.getKey(key);
-      if (slot >= 0 && !store.isRetired(slot)) {
-        this.renew(slot, now, expiresAt);
-        result.renewed++;
-        continue;
+      const existing = index.claimV4(address, p, store.length);
+      if (existing >= 0) {
+        if (!store.isRetired(existing)) {
+          this.renew(existing, now, expiresAt);
+          result.renewed++;
+          continue;
+        }
+        // Retired without a prune yet (a field set directly): a fresh slot takes the address.
+        index.setKey(address * 65536 + p, store.length);
       }
-      const fresh = store.append(address, p, undefined, undefined, undefined, now, expiresAt);
-      this.byAddress.setKey(key, fresh);
-      this.live.add(fresh);
+      live.push(store.appendV4(address, p, now, expiresAt));
       result.added++;
     }
     return result;
