@@ -9,10 +9,9 @@ import { filterBatchInSlices, filterInSlices } from '../src/pool/ingest.js';
 import { SubPool } from '../src/pool/sub-pool.js';
 import { createStrategy } from '../src/pool/strategies/index.js';
 import type { RotateStrategy } from '../src/config/types.js';
-import { EndpointBatch } from '../src/provider/batch.js';
+import { EndpointBatch, ipv4PortKey } from '../src/provider/batch.js';
 import { parseEndpointEntry, parseExtractionBody } from '../src/provider/parse.js';
 import type { ParsedEndpoint } from '../src/provider/types.js';
-import { ipv4PortKey } from '../src/protocol/ip.js';
 import { rng } from './helpers/rng.js';
 
 const T0 = 1_700_000_000_000;

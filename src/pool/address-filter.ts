@@ -4,7 +4,8 @@
  * a compromised or buggy API answer could otherwise turn swivel into a door to the local network.
  * An endpoint on one of our own listen ports is refused even then: it would loop forever.
  */
-import { ipv4NonRoutableReason, ipv4Number, ipv4Text, nonRoutableReason } from '../protocol/ip.js';
+import { ipv4NonRoutableReason, ipv4Number, nonRoutableReason } from '../protocol/ip.js';
+import { ipv4Text } from '../provider/batch.js';
 import type { ParsedEndpoint } from '../provider/types.js';
 
 export { nonRoutableReason };

@@ -12,7 +12,7 @@
  * `compact` closes the holes a prune leaves (and tells the structures holding slots where each
  * one went).
  */
-import { ipv4Text } from '../protocol/ip.js';
+import { ipv4Text } from '../provider/batch.js';
 import { EJECTED, Endpoint, endpointId, RETIRED } from './endpoint.js';
 
 /** Out of rotation whatever the clock says. */

@@ -8,7 +8,7 @@
  * `at(i)` / `toArray()` give the ParsedEndpoint view for readers that want objects (the CLI, the
  * cluster feed, tests): `{ host, port }` exactly as the entry parser would have returned it.
  */
-import { ipv4Number, ipv4Text } from '../protocol/ip.js';
+import { ipv4Number } from '../protocol/ip.js';
 import type { ParsedEndpoint } from './types.js';
 
 const MIN_CAPACITY = 64;
@@ -90,4 +90,55 @@ export class EndpointBatch {
     port.set(this.port);
     this.port = port;
   }
+}
+
+/** The dotted quad of an ipv4Number value; the inverse of ipv4Number for canonical text. */
+export function ipv4Text(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/**
+ * `s[start, end)` read as exactly `d.d.d.d:port` in canonical form (no leading zeros, port 1..65535):
+ * the address × 65536 + port, else -1. The parser's fast road for the common entry; anything else
+ * (credentials, names, padding, odd spellings) goes to the full entry parser.
+ */
+export function ipv4PortKey(s: string, start: number, end: number): number {
+  let i = start;
+  let value = 0;
+  // Octet by octet, each a separator check, not a branch per character on '.' and ':'.
+  for (let part = 0; part < 4; part++) {
+    const o = readOctet(s, i, end);
+    if (o < 0) return -1;
+    i += o & 7;
+    value = value * 256 + (o >> 3);
+    if (i >= end || s.charCodeAt(i) !== (part === 3 ? 58 /* : */ : 46) /* . */) return -1;
+    i++;
+  }
+  const digits = end - i;
+  if (digits < 1 || digits > 5 || s.charCodeAt(i) === 48 /* 0 */) return -1;
+  let port = 0;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    port = port * 10 + d;
+  }
+  return port > 65535 ? -1 : value * 65536 + port;
+}
+
+/** One canonical decimal octet at `i`: value × 8 + its digit count, or -1. */
+function readOctet(s: string, i: number, end: number): number {
+  if (i >= end) return -1;
+  let c = s.charCodeAt(i) - 48;
+  if (c < 0 || c > 9) return -1;
+  const v = c;
+  if (++i >= end) return v * 8 + 1;
+  c = s.charCodeAt(i) - 48;
+  if (c < 0 || c > 9) return v * 8 + 1;
+  if (v === 0) return -1;
+  const v2 = v * 10 + c;
+  if (++i >= end) return v2 * 8 + 2;
+  c = s.charCodeAt(i) - 48;
+  if (c < 0 || c > 9) return v2 * 8 + 2;
+  const v3 = v2 * 10 + c;
+  return v3 > 255 ? -1 : v3 * 8 + 3;
 }
