@@ -57,6 +57,16 @@ export class LiveSet {
     return true;
   }
 
+  /** Room for `more` slots without regrowing the list (an ingest knows its batch size). */
+  reserve(more: number): void {
+    let capacity = this.items.length;
+    while (this.length + more > capacity) capacity *= 2;
+    if (capacity === this.items.length) return;
+    const items = new Int32Array(capacity);
+    items.set(this.items.subarray(0, this.length));
+    this.items = items;
+  }
+
   /** add() of a slot known not to be in the set (a fresh one from the ingest). */
   push(slot: number): void {
     if (this.length === this.items.length) {

@@ -126,6 +126,7 @@ export class SubPool {
   reserve(n: number): void {
     this.byAddress.reserve(n);
     this.store.reserve(n);
+    this.live.reserve(n);
   }
 
   /** The pool handed `e` out and counted the use (least-used re-sorts it). */
