@@ -47,6 +47,10 @@ export class SubPool {
   private readonly store: EndpointStore;
   private readonly byAddress = new EndpointIndex();
   private readonly live: LiveSet;
+  /** `endpoints` as last built, and the slot epoch it was built at (prune and clear move slots). */
+  private endpointList: Endpoint[] | undefined;
+  private endpointListEpoch = 0;
+  private epoch = 0;
   /** Last time a request asked this sub-pool for an endpoint; drives idle dropping. */
   lastDemandAt: number;
   /**
@@ -76,10 +80,17 @@ export class SubPool {
   /**
    * Every endpoint as an object, in ingest order. Builds the objects not built yet (and keeps
    * them): for tests and rare readers; walks should use forEach, counts the counting methods.
+   * The array is shared until the slots change: read it, do not modify it.
    */
   get endpoints(): Endpoint[] {
+    // Kept until the slots change, so a caller indexing `sub.endpoints[i]` in a loop is not O(n²).
+    if (this.endpointList !== undefined && this.endpointList.length === this.store.length && this.endpointListEpoch === this.epoch) {
+      return this.endpointList;
+    }
     const out = new Array<Endpoint>(this.store.length);
     for (let slot = 0; slot < this.store.length; slot++) out[slot] = this.store.endpoint(slot);
+    this.endpointList = out;
+    this.endpointListEpoch = this.epoch;
     return out;
   }
 
@@ -294,6 +305,7 @@ export class SubPool {
       }
     }
     if (remap !== undefined) {
+      this.epoch++;
       store.compact(remap);
       this.live.remap(remap);
       this.strategy.remap?.(remap);
@@ -312,6 +324,7 @@ export class SubPool {
       if (onRetired !== undefined) onRetired(store.endpoint(slot));
       store.flags[slot] = store.flags[slot]! | RETIRED;
     }
+    this.epoch++;
     this.live.clear();
     store.clear();
     this.byAddress.clear();
