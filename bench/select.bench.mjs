@@ -80,7 +80,8 @@ async function runCase(dist, c) {
   } else {
     sub.ingest(parsed, clock.now(), 3_600_000);
   }
-  for (let i = 0; i < (c.ejected ? block : 0); i++) pool.markEjected(sub.endpoints[i], clock.now() + 600_000, 'bench');
+  const all = sub.endpoints;
+  for (let i = 0; i < (c.ejected ? block : 0); i++) pool.markEjected(all[i], clock.now() + 600_000, 'bench');
   const sessions = c.sessions ?? 0;
   const ids = [];
   for (let i = 0; i < sessions; i++) ids.push(`s${i}`);

@@ -93,7 +93,7 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
     let usable = 0;
     let ejected = 0;
     let expired = 0;
-    for (const e of sub.endpoints) {
+    sub.forEach((e) => {
       const state = endpointState(e, now);
       if (state === 'usable') usable++;
       else if (state === 'ejected') ejected++;
@@ -110,7 +110,7 @@ export function collectStats({ pool, refresher, prober, source, startedAt, drain
         lastError: e.lastErrorCode,
         latencyEwmaMs: Math.round(e.latencyEwmaMs * 10) / 10,
       });
-    }
+    });
     const demand = refresher.demandStatus(sub);
     pools.push({
       key: sub.key,

@@ -1,69 +1,66 @@
+// EndpointIndex maps an address to a store slot (pool/endpoint-index.ts): IPv4 by numeric key,
+// names and IPv6 by id. The id-level lookups (byEndpointId) are in test/columnar-store.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Endpoint } from '../src/pool/endpoint.js';
 import { EndpointIndex } from '../src/pool/endpoint-index.js';
+import { ipv4Number } from '../src/protocol/ip.js';
 import { rng } from './helpers/rng.js';
 
-function ep(host: string, port: number): Endpoint {
-  return new Endpoint({ host, port }, 'k', 0, 1e15);
+function key(host: string, port: number): number {
+  return ipv4Number(host) * 65536 + port;
 }
 
 describe('EndpointIndex', () => {
-  it('finds IPv4, name and IPv6 endpoints by address and by id', () => {
+  it('finds IPv4 slots by key and name or IPv6 slots by id', () => {
     const index = new EndpointIndex();
-    const v4 = ep('203.0.113.7', 8080);
-    const name = ep('proxy.example.com', 3128);
-    const v6 = ep('2001:db8::1', 1080);
-    for (const e of [v4, name, v6]) index.set(e);
-    expect(index.get('203.0.113.7', 8080)).toBe(v4);
-    expect(index.get('203.0.113.7', 8081)).toBeUndefined();
-    expect(index.get('proxy.example.com', 3128)).toBe(name);
-    expect(index.get('2001:db8::1', 1080)).toBe(v6);
-    expect(index.getById('203.0.113.7:8080')).toBe(v4);
-    expect(index.getById('203.0.113.7:08080')).toBeUndefined();
-    expect(index.getById('proxy.example.com:3128')).toBe(name);
-    expect(index.getById('[2001:db8::1]:1080')).toBe(v6);
+    index.setKey(key('203.0.113.7', 8080), 0);
+    index.setName('proxy.example.com:3128', 1);
+    index.setName('[2001:db8::1]:1080', 2);
+    expect(index.getKey(key('203.0.113.7', 8080))).toBe(0);
+    expect(index.getKey(key('203.0.113.7', 8081))).toBe(-1);
+    expect(index.getName('proxy.example.com:3128')).toBe(1);
+    expect(index.getName('[2001:db8::1]:1080')).toBe(2);
+    expect(index.getName('203.0.113.7:8080')).toBe(-1);
     expect(index.size).toBe(3);
   });
 
-  it('keys a leading-zero spelling by its text, apart from the canonical address', () => {
+  it('slot 0 is a value like any other (only the key 0 marks an empty entry)', () => {
     const index = new EndpointIndex();
-    const odd = ep('010.0.0.1', 80);
-    index.set(odd);
-    expect(index.get('10.0.0.1', 80)).toBeUndefined();
-    expect(index.get('010.0.0.1', 80)).toBe(odd);
+    index.setKey(key('0.0.0.0', 1), 0);
+    expect(index.getKey(key('0.0.0.0', 1))).toBe(0);
+    expect(index.getKey(key('0.0.0.0', 2))).toBe(-1);
   });
 
-  it('deletes only the endpoint indexed under the address', () => {
+  it('deletes only the slot indexed under the address', () => {
     const index = new EndpointIndex();
-    const old = ep('203.0.113.1', 1);
-    const fresh = ep('203.0.113.1', 1);
-    index.set(old);
-    index.set(fresh);
-    index.delete(old);
-    expect(index.get('203.0.113.1', 1)).toBe(fresh);
-    index.delete(fresh);
-    expect(index.get('203.0.113.1', 1)).toBeUndefined();
+    const k = key('203.0.113.1', 1);
+    index.setKey(k, 4);
+    index.setKey(k, 9); // a fresh endpoint took the address
+    index.deleteKey(k, 4);
+    expect(index.getKey(k)).toBe(9);
+    index.deleteKey(k, 9);
+    expect(index.getKey(k)).toBe(-1);
+    index.setName('a.example:1', 3);
+    index.deleteName('a.example:1', 2);
+    expect(index.getName('a.example:1')).toBe(3);
+    index.deleteName('a.example:1', 3);
     expect(index.size).toBe(0);
   });
 
   it('agrees with a Map through random inserts and deletes across growth (probe chains stay intact)', () => {
     const index = new EndpointIndex();
-    const reference = new Map<string, Endpoint>();
+    const reference = new Map<number, number>();
     const random = rng(12345);
     // Few distinct addresses and ports, so keys collide and probe runs wrap around the table.
     for (let step = 0; step < 20_000; step++) {
-      const host = `198.51.100.${Math.floor(random() * 40)}`;
-      const port = 1 + Math.floor(random() * 60);
-      const key = `${host}:${port}`;
+      const k = key(`198.51.100.${Math.floor(random() * 40)}`, 1 + Math.floor(random() * 60));
       if (random() < 0.6) {
-        const e = ep(host, port);
-        index.set(e);
-        reference.set(key, e);
+        index.setKey(k, step);
+        reference.set(k, step);
       } else {
-        const e = reference.get(key);
-        if (e !== undefined) {
-          index.delete(e);
-          reference.delete(key);
+        const v = reference.get(k);
+        if (v !== undefined) {
+          index.deleteKey(k, v);
+          reference.delete(k);
         }
       }
       if (step % 997 === 0) index.reserve(Math.floor(random() * 500));
@@ -71,18 +68,28 @@ describe('EndpointIndex', () => {
     expect(index.size).toBe(reference.size);
     for (let a = 0; a < 40; a++) {
       for (let p = 1; p <= 60; p++) {
-        const host = `198.51.100.${a}`;
-        expect(index.get(host, p)).toBe(reference.get(`${host}:${p}`));
+        const k = key(`198.51.100.${a}`, p);
+        expect(index.getKey(k)).toBe(reference.get(k) ?? -1);
       }
     }
   });
 
+  it('remap moves every value, keys unchanged', () => {
+    const index = new EndpointIndex();
+    index.setKey(key('203.0.113.1', 1), 2);
+    index.setName('a.example:1', 5);
+    const remap = Int32Array.from([0, 0, 1, 0, 0, 3]);
+    index.remap(remap);
+    expect(index.getKey(key('203.0.113.1', 1))).toBe(1);
+    expect(index.getName('a.example:1')).toBe(3);
+  });
+
   it('clear forgets everything', () => {
     const index = new EndpointIndex();
-    index.set(ep('203.0.113.1', 1));
-    index.set(ep('proxy.example.com', 1));
+    index.setKey(key('203.0.113.1', 1), 0);
+    index.setName('proxy.example.com:1', 1);
     index.clear();
     expect(index.size).toBe(0);
-    expect(index.get('203.0.113.1', 1)).toBeUndefined();
+    expect(index.getKey(key('203.0.113.1', 1))).toBe(-1);
   });
 });

@@ -83,12 +83,12 @@ export class PoolFeed {
     for (const sub of pool.allSubPools()) {
       // Endpoints of one extraction expire together: one batch per expiry.
       const byExpiry = new Map<number, ParsedEndpoint[]>();
-      for (const e of sub.endpoints) {
-        if (!isUsable(e, now)) continue;
+      sub.forEach((e) => {
+        if (!isUsable(e, now)) return;
         const list = byExpiry.get(e.expiresAt) ?? [];
         list.push({ host: e.host, port: e.port, username: e.username, password: e.password });
         byExpiry.set(e.expiresAt, list);
-      }
+      });
       const unseen = await source.unseen(sub.key);
       for (const [expiresAt, endpoints] of byExpiry) {
         const batch: SharedBatch = { id: randomUUID(), pool: sub.key, expiresAt, endpoints };

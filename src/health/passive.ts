@@ -92,8 +92,6 @@ export class PassiveHealth {
   private mayEject(endpoint: Endpoint): boolean {
     const sub = this.options.pool.subPoolOf(endpoint);
     if (sub === undefined) return true;
-    let ejected = 0;
-    for (const e of sub.endpoints) if (e.health === 'ejected') ejected++;
-    return (ejected + 1) * 2 <= sub.size;
+    return (sub.ejectedCount() + 1) * 2 <= sub.size;
   }
 }

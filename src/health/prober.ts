@@ -82,18 +82,20 @@ export class Prober {
     const target = this.configured ?? this.recent;
     const due: Promise<void>[] = [];
     for (const sub of this.options.pool.allSubPools()) {
-      for (const e of sub.endpoints) {
-        if (e.retired || isExpired(e, now) || this.inFlight.has(e)) continue;
+      sub.forEach((e) => {
+        if (e.retired || isExpired(e, now) || (e.built !== undefined && this.inFlight.has(e.built))) return;
         const ejectedDue = e.health === 'ejected' && now >= e.ejectedUntil;
         const idleDue = e.health !== 'ejected' && now - Math.max(e.lastUsedAt, e.lastProbedAt, e.extractedAt) >= this.options.probeIdleMs;
         if (target === undefined) {
-          if (ejectedDue) this.options.health.readmit(e, 'back-off ended (no probe target known yet)');
-          continue;
+          if (ejectedDue) this.options.health.readmit(e.endpoint(), 'back-off ended (no probe target known yet)');
+          return;
         }
-        if (!ejectedDue && !idleDue) continue;
-        this.inFlight.add(e);
-        due.push(this.queue.add(() => this.probe(e, target)).finally(() => this.inFlight.delete(e)));
-      }
+        if (!ejectedDue && !idleDue) return;
+        // Only the endpoints due become objects (a probe needs one).
+        const endpoint = e.endpoint();
+        this.inFlight.add(endpoint);
+        due.push(this.queue.add(() => this.probe(endpoint, target)).finally(() => this.inFlight.delete(endpoint)));
+      });
     }
     await Promise.all(due);
     await this.queue.onIdle();

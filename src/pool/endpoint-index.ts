@@ -1,57 +1,39 @@
 /**
- * A sub-pool's endpoints by address, so a re-extracted endpoint renews the one already there.
+ * A sub-pool's endpoints by address → their store slot, so a re-extracted endpoint renews the one
+ * already there.
  *
  * IPv4 endpoints, nearly all of them, are keyed by number (address × 65536 + port) in an
- * open-addressing table on a Float64Array: an ingest of 100 000 entries then builds no key string
- * and no Map entry, and the table itself is one typed array the garbage collector does not walk.
- * Names and IPv6 addresses are keyed by their id string in a Map, as before.
+ * open-addressing table on a Float64Array with the slots in an Int32Array beside it: an ingest of
+ * 100 000 entries then builds no key string, no Map entry and no object, and the garbage
+ * collector has nothing to walk. Names and IPv6 addresses are keyed by their id string in a Map.
  */
-import { ipv4Number } from '../protocol/ip.js';
-import { endpointId, type Endpoint } from './endpoint.js';
-
 const MIN_CAPACITY = 16;
 
 export class EndpointIndex {
   /** 0 marks an empty slot: a port is never 0, so no key is. */
   private keys = new Float64Array(MIN_CAPACITY);
-  private values = new Array<Endpoint | undefined>(MIN_CAPACITY);
+  private values = new Int32Array(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   private used = 0;
-  private readonly byName = new Map<string, Endpoint>();
+  private readonly byName = new Map<string, number>();
 
   get size(): number {
     return this.used + this.byName.size;
   }
 
-  /** The endpoint at `host:port`, if indexed. */
-  get(host: string, port: number): Endpoint | undefined {
-    const v4 = numericHost(host, port);
-    if (v4 < 0) return this.byName.get(endpointId(host, port));
-    return this.values[this.find(v4 * 65536 + port)];
+  /** The slot under IPv4 key `key` (address × 65536 + port), or -1. */
+  getKey(key: number): number {
+    const slot = this.find(key);
+    return this.keys[slot] === 0 ? -1 : this.values[slot]!;
   }
 
-  /** By id (`host:port`, `[v6]:port`), as a shared session store names endpoints. */
-  getById(id: string): Endpoint | undefined {
-    const colon = id.lastIndexOf(':');
-    if (colon > 0 && id.charCodeAt(0) !== 91 /* [ */) {
-      const v4 = ipv4Number(id, 0, colon);
-      const port = Number(id.slice(colon + 1));
-      if (v4 >= 0 && isPort(port)) {
-        const e = this.values[this.find(v4 * 65536 + port)];
-        return e !== undefined && e.id === id ? e : undefined;
-      }
-    }
-    return this.byName.get(id);
+  /** The slot under id `id` of a name or IPv6 endpoint, or -1. */
+  getName(id: string): number {
+    return this.byName.get(id) ?? -1;
   }
 
-  /** Index `e` under its address, replacing whatever was there. */
-  set(e: Endpoint): void {
-    const v4 = numericHost(e.host, e.port);
-    if (v4 < 0) {
-      this.byName.set(e.id, e);
-      return;
-    }
-    const key = v4 * 65536 + e.port;
+  /** Index `value` under `key`, replacing whatever was there. */
+  setKey(key: number, value: number): void {
     let slot = this.find(key);
     if (this.keys[slot] === 0) {
       if ((this.used + 1) * 2 > this.keys.length) {
@@ -61,18 +43,39 @@ export class EndpointIndex {
       this.keys[slot] = key;
       this.used++;
     }
-    this.values[slot] = e;
+    this.values[slot] = value;
   }
 
-  /** Drop `e`, only if it is the one indexed under its address (a fresh one may have replaced it). */
-  delete(e: Endpoint): void {
-    const v4 = numericHost(e.host, e.port);
-    if (v4 < 0) {
-      if (this.byName.get(e.id) === e) this.byName.delete(e.id);
-      return;
+  /**
+   * The slot under IPv4 `address`:`port` if there is one; else indexes `value` there and returns
+   * -1. One probe for the ingest's look-up-then-insert.
+   */
+  claimV4(address: number, port: number, value: number): number {
+    const key = address * 65536 + port;
+    if ((this.used + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    const mask = this.mask;
+    let slot = mix(address, port) & mask;
+    for (;;) {
+      const k = keys[slot]!;
+      if (k === key) return this.values[slot]!;
+      if (k === 0) break;
+      slot = (slot + 1) & mask;
     }
-    let slot = this.find(v4 * 65536 + e.port);
-    if (this.values[slot] !== e) return;
+    keys[slot] = key;
+    this.values[slot] = value;
+    this.used++;
+    return -1;
+  }
+
+  setName(id: string, value: number): void {
+    this.byName.set(id, value);
+  }
+
+  /** Drop `key`, only if it holds `value` (a fresh endpoint may have replaced it). */
+  deleteKey(key: number, value: number): void {
+    let slot = this.find(key);
+    if (this.keys[slot] === 0 || this.values[slot] !== value) return;
     // Linear probing deletes by shifting back the entries of the run after the hole that would
     // no longer be reachable from their home slot (no tombstones to sweep later).
     const keys = this.keys;
@@ -86,17 +89,29 @@ export class EndpointIndex {
       // Move `next` into the hole unless its home lies cyclically in (slot, next].
       if (slot <= next ? slot < home && home <= next : slot < home || home <= next) continue;
       keys[slot] = k;
-      this.values[slot] = this.values[next];
+      this.values[slot] = this.values[next]!;
       slot = next;
     }
     keys[slot] = 0;
-    this.values[slot] = undefined;
+    this.values[slot] = -1;
     this.used--;
+  }
+
+  deleteName(id: string, value: number): void {
+    if (this.byName.get(id) === value) this.byName.delete(id);
+  }
+
+  /** Every value `v` becomes `remap[v]` (the store closed its holes; removed ones were deleted first). */
+  remap(remap: Int32Array): void {
+    const keys = this.keys;
+    const values = this.values;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) values[i] = remap[values[i]!]!;
+    for (const [id, v] of this.byName) this.byName.set(id, remap[v]!);
   }
 
   clear(): void {
     this.keys = new Float64Array(MIN_CAPACITY);
-    this.values = new Array<Endpoint | undefined>(MIN_CAPACITY);
+    this.values = new Int32Array(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;
     this.used = 0;
     this.byName.clear();
@@ -129,32 +144,26 @@ export class EndpointIndex {
     const oldKeys = this.keys;
     const oldValues = this.values;
     this.keys = new Float64Array(capacity);
-    this.values = new Array<Endpoint | undefined>(capacity);
+    this.values = new Int32Array(capacity);
     this.mask = capacity - 1;
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i]!;
       if (k === 0) continue;
       const slot = this.find(k);
       this.keys[slot] = k;
-      this.values[slot] = oldValues[i];
+      this.values[slot] = oldValues[i]!;
     }
   }
-}
-
-/** The IPv4 value when `host:port` can take a numeric key (a port of 0 would make the empty key), else -1. */
-function numericHost(host: string, port: number): number {
-  return isPort(port) ? ipv4Number(host) : -1;
-}
-
-function isPort(port: number): boolean {
-  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** Mixes address and port (a key is address × 65536 + port, below 2^48) into 32 well-spread bits. */
 function hash(key: number): number {
   // Floor and multiply, not `%`, which on a double is a call into fmod.
   const address = Math.floor(key / 65536);
-  const port = key - address * 65536;
+  return mix(address, key - address * 65536);
+}
+
+function mix(address: number, port: number): number {
   let h = Math.imul(address | 0, 0x9e3779b1) ^ Math.imul(port, 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);

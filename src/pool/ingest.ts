@@ -5,6 +5,7 @@
  * runs first) between them. Each slice is a complete SubPool.ingest of its part, so between
  * slices the pool is consistent: requests are served from what is in already.
  */
+import type { EndpointBatch } from '../provider/batch.js';
 import type { ParsedEndpoint } from '../provider/types.js';
 import type { IngestResult, SubPool } from './sub-pool.js';
 
@@ -32,7 +33,7 @@ export function yieldToLoop(): Promise<void> {
  */
 export async function ingestInSlices(
   sub: SubPool,
-  parsed: readonly ParsedEndpoint[],
+  parsed: readonly ParsedEndpoint[] | EndpointBatch,
   now: number,
   lifetimeMs: number,
   onSlice: (slice: IngestResult) => void,
@@ -43,7 +44,11 @@ export async function ingestInSlices(
   const maxSliceMs = options.maxSliceMs ?? DEFAULT_SLICE_MS;
   const pause = options.yieldToLoop ?? yieldToLoop;
   const total: IngestResult = { added: 0, renewed: 0 };
-  sub.reserve(parsed.length);
+  const batch = Array.isArray(parsed) ? undefined : (parsed as EndpointBatch);
+  // Room for the whole batch at once only in an empty sub-pool (an allocation, nothing to move):
+  // in a full one most entries are renewals, and a rehash of 100 000 entries sized for twice the
+  // batch was one 25 ms turn. There the index and columns grow per chunk, as entries turn out new.
+  if (sub.size === 0) sub.reserve(parsed.length);
   let from = 0;
   while (from < parsed.length) {
     if (from > 0) {
@@ -55,7 +60,10 @@ export async function ingestInSlices(
     const slice: IngestResult = { added: 0, renewed: 0 };
     while (from < sliceEnd) {
       const to = Math.min(sliceEnd, from + CHECK_EVERY);
-      const r = sub.ingest(parsed, now, lifetimeMs, from, to);
+      const r =
+        batch === undefined
+          ? sub.ingest(parsed as readonly ParsedEndpoint[], now, lifetimeMs, from, to)
+          : sub.ingestBatch(batch, now, lifetimeMs, from, to);
       slice.added += r.added;
       slice.renewed += r.renewed;
       from = to;
@@ -103,4 +111,45 @@ export async function filterInSlices(
   const rejected = endpoints.length - w;
   endpoints.length = w;
   return { rejected, example };
+}
+
+/** What the address filter offers for column entries (pool/address-filter.ts): a check by number. */
+export interface ColumnReject {
+  (e: ParsedEndpoint): string | undefined;
+  /** The same check for the IPv4 address `address` (ipv4Number) and `port`, no object built. */
+  v4?: (address: number, port: number) => string | undefined;
+}
+
+/**
+ * filterInSlices over a column batch (provider/batch.ts), in place: IPv4 entries are checked by
+ * number when `reject` can (`reject.v4`), else through a ParsedEndpoint built for the check.
+ */
+export async function filterBatchInSlices(batch: EndpointBatch, reject: ColumnReject, options: SliceOptions = {}): Promise<FilterResult> {
+  const maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_SLICE_ENTRIES);
+  const maxSliceMs = options.maxSliceMs ?? DEFAULT_SLICE_MS;
+  const pause = options.yieldToLoop ?? yieldToLoop;
+  const v4 = reject.v4;
+  const n = batch.length;
+  let example: string | undefined;
+  let w = 0;
+  let r = 0;
+  while (r < n) {
+    if (r > 0) await pause();
+    const started = performance.now();
+    const sliceEnd = Math.min(n, r + maxEntries);
+    while (r < sliceEnd) {
+      const to = Math.min(sliceEnd, r + CHECK_EVERY);
+      for (; r < to; r++) {
+        const object = batch.objectAt(r);
+        const reason = object !== undefined ? reject(object) : v4 !== undefined ? v4(batch.addr[r]!, batch.port[r]!) : reject(batch.at(r));
+        if (reason === undefined) {
+          if (w !== r) batch.move(r, w);
+          w++;
+        } else example ??= reason;
+      }
+      if (performance.now() - started >= maxSliceMs) break;
+    }
+  }
+  batch.truncate(w);
+  return { rejected: n - w, example };
 }

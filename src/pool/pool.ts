@@ -11,6 +11,7 @@ import { SwivelError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { RotateStrategy } from '../config/types.js';
+import type { EndpointBatch } from '../provider/batch.js';
 import type { ParsedEndpoint } from '../provider/types.js';
 import { endpointId, isUsable, type Endpoint, type EndpointHealth } from './endpoint.js';
 import { Emitter, emptyCounters, type PoolCounters, type PoolEvent } from './events.js';
@@ -19,7 +20,7 @@ import { ingestInSlices, type SliceOptions } from './ingest.js';
 import { MemorySessionStore } from './sessions/memory.js';
 import { sessionKey, type SessionEntry, type SessionStore } from './sessions/store.js';
 import { createStrategy, type RandomSource } from './strategies/index.js';
-import { SubPool, type IngestResult } from './sub-pool.js';
+import { SubPool, type IngestResult, type RetiredCount } from './sub-pool.js';
 
 /** What a request asks for. */
 export interface Selection {
@@ -152,8 +153,8 @@ export class EndpointPool {
   }
 
   /** Add what an extraction returned to `sub`; counts and announces it. */
-  ingest(sub: SubPool, parsed: readonly ParsedEndpoint[], now: number, lifetimeMs: number): IngestResult {
-    const result = sub.ingest(parsed, now, lifetimeMs);
+  ingest(sub: SubPool, parsed: readonly ParsedEndpoint[] | EndpointBatch, now: number, lifetimeMs: number): IngestResult {
+    const result = Array.isArray(parsed) ? sub.ingest(parsed, now, lifetimeMs) : sub.ingestBatch(parsed as EndpointBatch, now, lifetimeMs);
     this.counters.extracted += result.added;
     this.counters.renewed += result.renewed;
     if (this.events.listening) this.events.emit({ type: 'extracted', pool: sub.key, ...result });
@@ -199,7 +200,7 @@ export class EndpointPool {
    */
   async ingestInSlices(
     sub: SubPool,
-    parsed: readonly ParsedEndpoint[],
+    parsed: readonly ParsedEndpoint[] | EndpointBatch,
     now: number,
     lifetimeMs: number,
     options?: SliceOptions,
@@ -224,11 +225,13 @@ export class EndpointPool {
   pruneExpired(now: number): number {
     let removed = 0;
     for (const sub of this.subPools.values()) {
-      const gone = sub.prune(now);
-      if (gone.length === 0) continue;
-      removed += gone.length;
+      // Objects for the removed only when someone listens for them (a batch expiring together
+      // would otherwise build every one of its endpoints just to drop it).
+      const gone = sub.pruneCounting(now, this.events.listening ? (e) => this.announceRetired(e) : undefined);
+      if (gone.removed === 0) continue;
+      removed += gone.removed;
       this.countRetired(gone);
-      this.log.debug({ pool: sub.key, expired: gone.length, left: sub.size }, 'expired endpoints retired');
+      this.log.debug({ pool: sub.key, expired: gone.removed, left: sub.size }, 'expired endpoints retired');
     }
     return removed;
   }
@@ -329,8 +332,7 @@ export class EndpointPool {
     for (const sub of this.subPools.values()) {
       if (sub.isDefault || now - sub.lastDemandAt < this.options.idleDropMs) continue;
       if (this.sessions.hasSessionsIn(sub.key)) continue;
-      this.countRetired(sub.endpoints);
-      sub.clear();
+      this.countRetired(sub.clear(this.events.listening ? (e) => this.announceRetired(e) : undefined));
       this.subPools.delete(sub.key);
       dropped.push(sub);
       this.log.debug({ pool: sub.key }, 'idle sub-pool dropped');
@@ -338,13 +340,13 @@ export class EndpointPool {
     return dropped;
   }
 
-  private countRetired(gone: readonly Endpoint[]): void {
-    for (const e of gone) {
-      const wasted = e.uses === 0;
-      this.counters.expired++;
-      if (wasted) this.counters.wasted++;
-      if (this.events.listening) this.events.emit({ type: 'expired', endpoint: e, wasted });
-    }
+  private countRetired(gone: RetiredCount): void {
+    this.counters.expired += gone.removed;
+    this.counters.wasted += gone.wasted;
+  }
+
+  private announceRetired(e: Endpoint): void {
+    this.events.emit({ type: 'expired', endpoint: e, wasted: e.uses === 0 });
   }
 
   private handOut(sub: SubPool, e: Endpoint | undefined, now: number): Endpoint | undefined {

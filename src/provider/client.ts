@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { SwivelError } from '../errors.js';
 import { redactUrl, silentLogger, type Logger } from '../logger.js';
 import { isEnvelope, checkEnvelope } from './envelope.js';
-import { parseExtractionBodyInSlices } from './parse.js';
+import { endpointCount, parseExtractionBodyInSlices } from './parse.js';
 import { defaultDispatcher, send, type RawResponse, type SendOptions } from './transport.js';
 import type { EndpointSource, ExtractQuery, ParseResult } from './types.js';
 
@@ -74,7 +74,7 @@ export class ProviderClient implements EndpointSource {
         url: redactUrl(url),
         status: response.status,
         latencyMs: Math.round(performance.now() - started),
-        endpoints: result.endpoints.length,
+        endpoints: endpointCount(result),
         malformed: result.malformed,
       };
       // Malformed entries are warned about once per extraction by the refresher, which knows the sub-pool.

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { SwivelError } from '../errors.js';
 import { describeGeo, type GeoSelection } from '../pool/geo-key.js';
-import { emptyParseResult, parseTextBody } from './parse.js';
+import { emptyParseResult, endpointCount, parseTextBody } from './parse.js';
 import type { EndpointSource, ExtractQuery, ParseResult } from './types.js';
 
 type GeoField = 'cc' | 'state' | 'city' | 'ep';
@@ -110,7 +110,7 @@ export class FileSource implements EndpointSource {
       if (matches(geo, query)) parseTextBody(entry, undefined, result);
     }
     const asked: GeoSelection = { cc: query.cc, state: query.state, city: query.city, ep: query.ep };
-    if (result.endpoints.length === 0 && entries > 0 && describeGeo(asked) !== 'any location') {
+    if (endpointCount(result) === 0 && entries > 0 && describeGeo(asked) !== 'any location') {
       throw new SwivelError(
         'provider_empty',
         `--proxies-file has no endpoint tagged ${describeGeo(asked)} (tag lines like \`host:port cc=de city=berlin\`)`,

@@ -1,4 +1,5 @@
 /** Payload types of the provider's extraction API (`GET {api-base}/ip/v3`). */
+import type { EndpointBatch } from './batch.js';
 
 /** Query of one extraction. Names are the API's own parameter names. */
 export interface ExtractQuery {
@@ -29,7 +30,13 @@ export interface ParsedEndpoint {
 }
 
 export interface ParseResult {
+  /**
+   * The entries as objects. On a parser's result this is built on first read from `batch` (and
+   * `batch` is then gone): the refresher reads the columns and never builds these objects.
+   */
   endpoints: ParsedEndpoint[];
+  /** The same entries in columns (provider/batch.ts), as long as `endpoints` was not read. */
+  batch?: EndpointBatch | undefined;
   /** Entries that were skipped because they did not parse. */
   malformed: number;
   /** The first malformed entry, truncated to 64 characters, for one warning per extraction. */

@@ -17,8 +17,9 @@ import { Emitter } from '../pool/events.js';
 import type { EndpointPool, Supplier } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { describeGeo } from '../pool/geo-key.js';
-import { filterInSlices } from '../pool/ingest.js';
-import type { EndpointSource, ExtractQuery, ParsedEndpoint } from '../provider/types.js';
+import { filterBatchInSlices, filterInSlices, type ColumnReject } from '../pool/ingest.js';
+import type { EndpointBatch } from '../provider/batch.js';
+import type { EndpointSource, ExtractQuery, ParsedEndpoint, ParseResult } from '../provider/types.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.js';
 import { retryAfterMs } from '../provider/retry-after.js';
 import { COVERAGE, DemandMeter, targetSize, type DemandSnapshot } from './demand.js';
@@ -44,7 +45,7 @@ export interface RefresherOptions {
   /** Non-default sub-pools are kept topped up only while requested within this window. */
   activeWindowMs?: number;
   /** Ingest filter (private-address rejection); returns a reason to reject, or undefined. */
-  reject?: (endpoint: ParsedEndpoint) => string | undefined;
+  reject?: ColumnReject;
   /** How extractions are sized; `demand` when absent. */
   sizing?: ExtractSizing;
   /** Picks per endpoint the rotation needs to reach every endpoint (demand.ts COVERAGE); round-robin's when absent. */
@@ -288,7 +289,7 @@ export class Refresher implements Supplier {
           'skipped malformed entries in the extraction answer',
         );
       }
-      const accepted = await this.filter(result.endpoints, sub);
+      const accepted = await this.filter(result, sub);
       if (accepted.length === 0) {
         throw new SwivelError('provider_empty', `the provider returned no usable endpoints for ${describeGeo(sub.geo)}`);
       }
@@ -323,12 +324,18 @@ export class Refresher implements Supplier {
     if (this.events.listening) this.events.emit({ type: 'extraction', pool: sub.key, outcome, durationMs: performance.now() - startedAt });
   }
 
-  /** Drop rejected endpoints in place: the parser's array is ours, so no second array is built. */
-  private async filter(endpoints: ParsedEndpoint[], sub: SubPool): Promise<ParsedEndpoint[]> {
+  /**
+   * Drop rejected endpoints in place: the parser's array (or column batch) is ours, so no second
+   * one is built. A parser's columns (ParseResult.batch) are read as columns: no object per entry.
+   */
+  private async filter(result: ParseResult, sub: SubPool): Promise<ParsedEndpoint[] | EndpointBatch> {
+    const batch = result.batch;
+    const endpoints = batch ?? result.endpoints;
     const reject = this.options.reject;
     if (reject === undefined) return endpoints;
     // In slices, as the ingest after it (pool/ingest.ts).
-    const { rejected, example } = await filterInSlices(endpoints, reject);
+    const { rejected, example } =
+      batch !== undefined ? await filterBatchInSlices(batch, reject) : await filterInSlices(result.endpoints, reject);
     if (rejected > 0) this.log.warn({ pool: sub.key, rejected, reason: example }, 'rejected endpoints at ingest');
     return endpoints;
   }

@@ -128,9 +128,9 @@ export class StateKeeper {
     const now = clock.now();
     const pools: PoolRecord[] = [];
     for (const sub of pool.allSubPools()) {
-      const endpoints = [];
-      for (const e of sub.endpoints) {
-        if (e.retired || now >= e.expiresAt) continue;
+      const endpoints: PoolRecord['endpoints'] = [];
+      sub.forEach((e) => {
+        if (e.retired || now >= e.expiresAt) return;
         endpoints.push({
           host: e.host,
           port: e.port,
@@ -147,7 +147,7 @@ export class StateKeeper {
           failures: e.failures,
           lastUsedAt: e.lastUsedAt,
         });
-      }
+      });
       pools.push({ key: sub.key, geo: sub.geo, demand: refresher.demandSnapshot(sub), endpoints });
     }
     const sessions: SessionRecord[] = [];

@@ -1,4 +1,5 @@
-import { isUsable, type Endpoint } from '../endpoint.js';
+import type { Endpoint } from '../endpoint.js';
+import type { EndpointStore } from '../endpoint-store.js';
 import type { LiveSet } from '../live-set.js';
 import { eligible, type SelectStrategy } from './types.js';
 import { UseHeap } from './use-heap.js';
@@ -17,7 +18,8 @@ import { UseHeap } from './use-heap.js';
  */
 export class LeastUsedStrategy implements SelectStrategy {
   private cursor = 0;
-  private readonly heap = new UseHeap();
+  /** Over the sub-pool's store (attach); only the slot path uses it. */
+  private heap: UseHeap | undefined;
 
   pick(endpoints: readonly Endpoint[], now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined {
     const n = endpoints.length;
@@ -35,25 +37,37 @@ export class LeastUsedStrategy implements SelectStrategy {
     return best;
   }
 
-  pickFrom(live: LiveSet, now: number): Endpoint | undefined {
+  pickFrom(live: LiveSet, now: number): number {
+    const heap = this.heap;
+    if (heap === undefined) return -1;
+    const store = live.store;
     for (;;) {
-      const top = this.heap.top();
-      if (top === undefined) return undefined;
-      if (isUsable(top, now)) return top;
+      const top = heap.top();
+      if (top === -1) return -1;
+      if (store.isUsable(top, now)) return top;
       // Not usable any more: out of rotation (the live set calls removed(), which pops it here).
-      if (!live.remove(top)) this.heap.remove(top);
+      if (!live.remove(top)) heap.remove(top);
     }
   }
 
-  added(e: Endpoint): void {
-    this.heap.add(e);
+  attach(store: EndpointStore): void {
+    this.heap = new UseHeap(store);
   }
 
-  removed(e: Endpoint): void {
-    this.heap.remove(e);
+  added(slot: number): void {
+    this.heap?.add(slot);
   }
 
-  used(e: Endpoint): void {
-    this.heap.used(e);
+  removed(slot: number): void {
+    this.heap?.remove(slot);
+  }
+
+  used(slot: number): void {
+    this.heap?.used(slot);
+  }
+
+  /** The store moved its slots (SubPool.prune). */
+  remap(remap: Int32Array): void {
+    this.heap?.remap(remap);
   }
 }

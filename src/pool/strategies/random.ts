@@ -1,4 +1,4 @@
-import { isUsable, type Endpoint } from '../endpoint.js';
+import type { Endpoint } from '../endpoint.js';
 import type { LiveSet } from '../live-set.js';
 import { RANDOM_DRAWS, eligible, randomIndex, type RandomSource, type SelectStrategy } from './types.js';
 
@@ -25,24 +25,23 @@ export class RandomStrategy implements SelectStrategy {
    * so the pick is uniform among what is in rotation. After a few misses in a row (a source that
    * keeps hitting holes) it probes forward from the last draw, which is bounded by the list.
    */
-  pickFrom(live: LiveSet, now: number): Endpoint | undefined {
+  pickFrom(live: LiveSet, now: number): number {
+    const store = live.store;
     let i = 0;
     for (let draw = 0; draw < RANDOM_DRAWS && live.count > 0; draw++) {
-      const items = live.items;
-      i = randomIndex(this.random, items.length);
-      const e = items[i];
-      if (e === undefined) continue;
-      if (isUsable(e, now)) return e;
-      live.remove(e);
+      i = randomIndex(this.random, live.length);
+      const slot = live.items[i]!;
+      if (slot === -1) continue;
+      if (store.isUsable(slot, now)) return slot;
+      live.remove(slot);
     }
     while (live.count > 0) {
-      const items = live.items;
-      if (i >= items.length) i = 0;
-      const e = items[i++];
-      if (e === undefined) continue;
-      if (isUsable(e, now)) return e;
-      live.remove(e);
+      if (i >= live.length) i = 0;
+      const slot = live.items[i++]!;
+      if (slot === -1) continue;
+      if (store.isUsable(slot, now)) return slot;
+      live.remove(slot);
     }
-    return undefined;
+    return -1;
   }
 }

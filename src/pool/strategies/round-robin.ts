@@ -1,4 +1,4 @@
-import { isUsable, type Endpoint } from '../endpoint.js';
+import type { Endpoint } from '../endpoint.js';
 import type { LiveSet } from '../live-set.js';
 import { eligible, type SelectStrategy } from './types.js';
 
@@ -23,17 +23,17 @@ export class RoundRobinStrategy implements SelectStrategy {
    * The live set's cursor walks its items. Each step either returns, passes a hole (at most half
    * the list, see LiveSet), or removes an endpoint that stopped being usable, so the loop ends.
    */
-  pickFrom(live: LiveSet, now: number): Endpoint | undefined {
+  pickFrom(live: LiveSet, now: number): number {
+    const store = live.store;
     while (live.count > 0) {
-      const items = live.items;
       let i = live.cursor;
-      if (i >= items.length) i = 0;
-      const e = items[i];
+      if (i >= live.length) i = 0;
+      const slot = live.items[i]!;
       live.cursor = i + 1;
-      if (e === undefined) continue;
-      if (isUsable(e, now)) return e;
-      live.remove(e);
+      if (slot === -1) continue;
+      if (store.isUsable(slot, now)) return slot;
+      live.remove(slot);
     }
-    return undefined;
+    return -1;
   }
 }

@@ -1,4 +1,5 @@
 import { isUsable, type Endpoint } from '../endpoint.js';
+import type { EndpointStore } from '../endpoint-store.js';
 import type { LiveSet, LiveSetListener } from '../live-set.js';
 
 /**
@@ -6,15 +7,20 @@ import type { LiveSet, LiveSetListener } from '../live-set.js';
  * cursor. Pure apart from that state: no I/O, no allocation on the common path.
  *
  * Two forms: `pickFrom` is the sub-pool's hot path, over its LiveSet (what is in rotation), in
- * O(1) or O(log n) whatever the pool size, removing endpoints it finds no longer usable;
+ * O(1) or O(log n) whatever the pool size, removing endpoints it finds no longer usable; it works
+ * on store slots (pool/endpoint-store.ts) and returns one, -1 for none;
  * `pick` takes any list and scans it (small lists, and the reference the fast form is tested
  * against). As a LiveSetListener a strategy hears about entries and exits; `used` is told after
  * the pool handed an endpoint out and counted it.
  */
 export interface SelectStrategy extends LiveSetListener {
   pick(endpoints: readonly Endpoint[], now: number, avoid: readonly Endpoint[] | undefined): Endpoint | undefined;
-  pickFrom(live: LiveSet, now: number): Endpoint | undefined;
-  used?(e: Endpoint): void;
+  pickFrom(live: LiveSet, now: number): number;
+  /** The sub-pool's store, given once before any other call on the slot path. */
+  attach?(store: EndpointStore): void;
+  used?(slot: number): void;
+  /** The store moved its slots (EndpointStore.compact): `remap[old]` is the new slot. */
+  remap?(remap: Int32Array): void;
 }
 
 /** Random source in [0, 1); injected so tests are deterministic. */

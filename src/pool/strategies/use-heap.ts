@@ -1,92 +1,115 @@
 /**
- * A binary min-heap of endpoints by (uses, useSeq): the least handed out first, and among equals
- * the one handed out (or added) longest ago, so ties rotate. Each endpoint carries its index
- * (`heapSlot`), so a use or a removal anywhere in the heap is O(log n) with no search.
+ * A binary min-heap of store slots by (uses, useSeq): the least handed out first, and among equals
+ * the one handed out (or added) longest ago, so ties rotate. Each slot's index here is the store's
+ * `heapSlot` column, so a use or a removal anywhere in the heap is O(log n) with no search; the
+ * comparisons read the store's columns, never an object.
  */
-import type { Endpoint } from '../endpoint.js';
+import type { EndpointStore } from '../endpoint-store.js';
 
 export class UseHeap {
-  private readonly heap: Endpoint[] = [];
+  private heap = new Int32Array(16);
+  private n = 0;
   private seq = 0;
 
+  constructor(private readonly store: EndpointStore) {}
+
   get size(): number {
-    return this.heap.length;
+    return this.n;
   }
 
-  top(): Endpoint | undefined {
-    return this.heap[0];
+  /** The top slot, or -1. */
+  top(): number {
+    return this.n === 0 ? -1 : this.heap[0]!;
   }
 
-  has(e: Endpoint): boolean {
-    return e.heapSlot >= 0 && this.heap[e.heapSlot] === e;
+  has(slot: number): boolean {
+    const at = this.store.heapSlot[slot]!;
+    return at >= 0 && at < this.n && this.heap[at] === slot;
   }
 
-  add(e: Endpoint): void {
-    if (this.has(e)) return;
-    e.useSeq = ++this.seq;
-    e.heapSlot = this.heap.length;
-    this.heap.push(e);
-    this.up(e.heapSlot);
+  add(slot: number): void {
+    if (this.has(slot)) return;
+    if (this.n === this.heap.length) {
+      const heap = new Int32Array(this.heap.length * 2);
+      heap.set(this.heap);
+      this.heap = heap;
+    }
+    this.store.useSeq[slot] = ++this.seq;
+    const at = this.n++;
+    this.heap[at] = slot;
+    this.store.heapSlot[slot] = at;
+    this.up(at);
   }
 
-  remove(e: Endpoint): void {
-    if (!this.has(e)) return;
-    const i = e.heapSlot;
-    e.heapSlot = -1;
-    const last = this.heap.pop()!;
-    if (last === e) return;
+  remove(slot: number): void {
+    if (!this.has(slot)) return;
+    const heapSlot = this.store.heapSlot;
+    const i = heapSlot[slot]!;
+    heapSlot[slot] = -1;
+    const last = this.heap[--this.n]!;
+    if (last === slot) return;
     this.heap[i] = last;
-    last.heapSlot = i;
+    heapSlot[last] = i;
     this.down(i);
-    this.up(last.heapSlot);
+    this.up(heapSlot[last]!);
   }
 
-  /** `e.uses` just grew by one: it moves behind everything it now ties with or exceeds. */
-  used(e: Endpoint): void {
-    if (!this.has(e)) return;
-    e.useSeq = ++this.seq;
-    this.down(e.heapSlot);
+  /** The slot's use count just grew by one: it moves behind everything it now ties with or exceeds. */
+  used(slot: number): void {
+    if (!this.has(slot)) return;
+    this.store.useSeq[slot] = ++this.seq;
+    this.down(this.store.heapSlot[slot]!);
   }
 
   clear(): void {
-    for (const e of this.heap) e.heapSlot = -1;
-    this.heap.length = 0;
+    for (let i = 0; i < this.n; i++) this.store.heapSlot[this.heap[i]!] = -1;
+    this.n = 0;
+  }
+
+  /** The store moved its slots (EndpointStore.compact); the heap order does not change. */
+  remap(remap: Int32Array): void {
+    for (let i = 0; i < this.n; i++) this.heap[i] = remap[this.heap[i]!]!;
+  }
+
+  private before(a: number, b: number): boolean {
+    const uses = this.store.uses;
+    const ua = uses[a]!;
+    const ub = uses[b]!;
+    return ua < ub || (ua === ub && this.store.useSeq[a]! < this.store.useSeq[b]!);
   }
 
   private up(i: number): void {
     const heap = this.heap;
+    const heapSlot = this.store.heapSlot;
     const e = heap[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent]!;
-      if (!before(e, p)) break;
+      if (!this.before(e, p)) break;
       heap[i] = p;
-      p.heapSlot = i;
+      heapSlot[p] = i;
       i = parent;
     }
     heap[i] = e;
-    e.heapSlot = i;
+    heapSlot[e] = i;
   }
 
   private down(i: number): void {
     const heap = this.heap;
-    const n = heap.length;
+    const heapSlot = this.store.heapSlot;
+    const n = this.n;
     const e = heap[i]!;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n && before(heap[child + 1]!, heap[child]!)) child++;
+      if (child + 1 < n && this.before(heap[child + 1]!, heap[child]!)) child++;
       const c = heap[child]!;
-      if (!before(c, e)) break;
+      if (!this.before(c, e)) break;
       heap[i] = c;
-      c.heapSlot = i;
+      heapSlot[c] = i;
       i = child;
     }
     heap[i] = e;
-    e.heapSlot = i;
+    heapSlot[e] = i;
   }
-}
-
-function before(a: Endpoint, b: Endpoint): boolean {
-  return a.uses < b.uses || (a.uses === b.uses && a.useSeq < b.useSeq);
 }
