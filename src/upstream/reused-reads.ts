@@ -53,8 +53,8 @@ function onRead(this: ReusingSocket, nread: number, buf: Uint8Array): boolean {
 const ONREAD = { buffer: nextReadBuffer, callback: onRead };
 
 /** net.connect, reading into reused buffers. */
-export function connectReusingReads(options: { host: string; port: number }): net.Socket {
-  const socket: ReusingSocket = net.connect({ host: options.host, port: options.port, onread: ONREAD });
+export function connectReusingReads(options: { host: string; port: number; noDelay?: boolean }): net.Socket {
+  const socket: ReusingSocket = net.connect({ host: options.host, port: options.port, noDelay: options.noDelay, onread: ONREAD });
   socket[kSink] = null;
   return socket;
 }
