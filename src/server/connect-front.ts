@@ -222,8 +222,7 @@ export class ConnectFront {
   /** The head is over (parsed or refused): the socket stops reading until its handler resumes it. */
   private finishHead(socket: FrontSocket, parser: LlhttpParser): void {
     releaseParser(parser);
-    // Written only when set: a property added to every socket would give sockets one more shape.
-    if (socket[kPending] !== undefined) socket[kPending] = undefined;
+    socket[kPending] = undefined;
     socket.removeListener('data', this.onData);
     socket.removeListener('end', endedInFront);
     socket.pause();
@@ -231,7 +230,7 @@ export class ConnectFront {
 
   /** Not CONNECT: node:http gets the socket as if it had accepted it, the bytes read put back. */
   private toNodeHttp(socket: FrontSocket, bytes: Buffer): void {
-    if (socket[kPending] !== undefined) socket[kPending] = undefined;
+    socket[kPending] = undefined;
     socket.removeListener('data', this.onData);
     socket.removeListener('end', endedInFront);
     socket.pause();

@@ -99,7 +99,7 @@ export class ConnectTunnels {
     // The client leaving cancels the dial at once: its connection's one 'close' listener, and
     // 'end', as the listener keeps CONNECT sockets half-open and a client leaving shows as 'end' first.
     this.o.connections.busy(socket, x);
-    socket.on('end', clientEnded);
+    socket.once('end', clientEnded);
     const { host, port } = x;
     const openTunnel = this.o.openTunnel;
     this.o.dialer

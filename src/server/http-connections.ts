@@ -39,8 +39,7 @@ export class Connections {
 
   add(socket: net.Socket): void {
     this.open.add(socket);
-    // 'close' comes once: on(), not once() and its wrapper per socket.
-    socket.on('close', this.onClose);
+    socket.once('close', this.onClose);
     // proxy-chain#53: an error before node:http (or the relay) has its handlers on must not crash us;
     // after a CONNECT upgrade node:http removes its own.
     socket.on('error', swallow);

@@ -310,8 +310,8 @@ export class HttpProxyListener implements Listener {
 
   /** A CONNECT head the accept front parsed: the same checks as checkHead, on what it read. */
   private onFrontConnect(socket: net.Socket, head: ConnectHead, early: Buffer): void {
-    // (markRequestSeen is for the Content-Length repair of plain requests: not needed here.)
     this.sweeper.seen(socket);
+    markRequestSeen(socket);
     let refusal: SwivelError | undefined;
     // node:http truncates the fields at maxHeadersCount (one more than allowed): the same test.
     if (head.headerCount > this.limits.maxHeaders) {

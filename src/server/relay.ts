@@ -68,7 +68,8 @@ class Relay {
       const pump = new ReusedReadPump(this, src, dst);
       setReadSink(src, pump);
       dst.on('drain', () => pump.drained());
-      // Bytes pushed before the relay took over go first, in order.
+      // Bytes pushed before the relay took over (none from our handshake, which leaves the socket
+      // paused, but a caller may have resumed it) go first, in order.
       for (let chunk = src.read() as Buffer | null; chunk !== null; chunk = src.read() as Buffer | null) dst.write(chunk);
     } else {
       src.on('data', (chunk: Buffer) => {
@@ -78,7 +79,7 @@ class Relay {
       dst.on('drain', () => src.resume());
     }
     // Either side may have been paused while the tunnel was set up.
-    if (src.isPaused()) src.resume();
+    src.resume();
   }
 
   /** `side` closed: finish once `other` has flushed what it was given, or at once. */

@@ -6,8 +6,8 @@
  *
  * The socket reads into reused buffers (reused-reads.ts): a reply that arrives whole, as nearly
  * every one does, is parsed in place and costs no allocation; only a reply split across reads is
- * copied out. On success the socket is left reading in plain-stream mode (chunks buffered until
- * someone listens), for the relay (or any other reader) to take over.
+ * copied out. On success the socket is left paused, its reads in plain-stream mode, for the relay
+ * (or any other reader) to take over.
  */
 import type net from 'node:net';
 import { SwivelError } from '../errors.js';
@@ -39,9 +39,6 @@ export interface HandshakeProtocol {
 
 const EMPTY = Buffer.alloc(0);
 
-const kHandshake = Symbol('swivel.handshake');
-type HandshakeSocket = net.Socket & { [kHandshake]?: Handshake };
-
 export function runHandshake(
   endpoint: Endpoint,
   timeouts: TunnelTimeouts,
@@ -53,7 +50,7 @@ export function runHandshake(
       reject(new SwivelError('client_closed', 'client closed the connection'));
       return;
     }
-    let socket: HandshakeSocket;
+    let socket: net.Socket;
     try {
       socket = connectReusingReads({ host: endpoint.address ?? endpoint.host, port: endpoint.port });
     } catch (err) {
@@ -61,141 +58,98 @@ export function runHandshake(
       reject(upstreamErrorFromSystem(err, 'connect'));
       return;
     }
-    const h = new Handshake(socket, endpoint, timeouts, cancel, protocol, resolve, reject);
-    socket[kHandshake] = h;
     socket.setNoDelay(true);
-    if (cancel !== undefined) cancel.onCancel = h.cancelled;
+    let connected = false;
+    let settled = false;
+    /** A reply split across reads, copied out of the reused buffer. */
+    let pending: Buffer | undefined;
+    const details = (): { endpoint: string } => ({ endpoint: endpoint.id });
+
+    const finish = (err: SwivelError | undefined, head?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (cancel !== undefined) cancel.onCancel = undefined;
+      socket.off('close', onClose);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      if (err !== undefined) {
+        setReadSink(socket, null);
+        socket.destroy();
+        reject(err);
+        return;
+      }
+      // Paused (reading stopped) so no byte is lost before the relay takes over; later reads are
+      // pushed as 'data' unless the relay installs its own sink. Errors until then must not crash.
+      setReadSink(socket, null);
+      socket.pause();
+      socket.on('error', noop);
+      resolve({ socket, head: head ?? EMPTY });
+    };
+
+    const onTimeout = (): void =>
+      finish(
+        new SwivelError(
+          'upstream_timeout',
+          connected ? 'upstream proxy did not answer in time' : 'timed out connecting to upstream proxy',
+          {
+            details: { ...details(), phase: connected ? 'response' : 'connect' },
+          },
+        ),
+      );
+    let timer = setTimeout(onTimeout, timeouts.connectTimeoutMs);
+
+    const onConnect = (): void => {
+      connected = true;
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, timeouts.responseTimeoutMs);
+      protocol.start(socket);
+    };
+
+    const sink: ReadSink = {
+      onRead(nread, buf) {
+        if (settled) return false;
+        const chunk = buf.subarray(0, nread);
+        let received = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+        for (;;) {
+          const r = protocol.step(received, socket);
+          if (r.kind === 'more') break;
+          if (r.kind === 'failed') {
+            finish(r.error);
+            return false;
+          }
+          if (r.kind === 'established') {
+            // Bytes behind the reply start the tunnelled stream; copied, since `buf` is reused.
+            finish(undefined, r.consumed === received.length ? EMPTY : Buffer.from(received.subarray(r.consumed)));
+            return false;
+          }
+          received = received.subarray(r.consumed);
+        }
+        if (received.length > protocol.maxReplyBytes) {
+          finish(new SwivelError('upstream_protocol', 'upstream proxy sent an oversized reply', { details: details() }));
+          return false;
+        }
+        pending = received.length === 0 ? undefined : Buffer.from(received);
+        return true;
+      },
+    };
+
+    const onClose = (): void =>
+      finish(
+        connected
+          ? new SwivelError('upstream_reset', 'upstream proxy closed the connection during the handshake', { details: details() })
+          : new SwivelError('upstream_connect_failed', 'could not connect to upstream proxy', { details: details() }),
+      );
+    const onError = (err: Error): void => finish(upstreamErrorFromSystem(err, connected ? 'handshake' : 'connect'));
+
+    if (cancel !== undefined) {
+      cancel.onCancel = () => finish(new SwivelError('client_closed', 'client closed the connection', { details: details() }));
+    }
     socket.on('error', onError);
     socket.on('connect', onConnect);
-    setReadSink(socket, h);
+    setReadSink(socket, sink);
     socket.on('close', onClose);
   });
-}
-
-/**
- * One opening in progress: the read sink, the timer's target and the settlement, in one object.
- * The socket's listeners are shared functions (`this` is the socket) that find it by a symbol.
- */
-class Handshake implements ReadSink {
-  connected = false;
-  settled = false;
-  /** A reply split across reads, copied out of the reused buffer. */
-  pending: Buffer | undefined = undefined;
-  timer: NodeJS.Timeout;
-  /** For DialCancel.onCancel (the one closure, made only when there is a cancel to hook). */
-  readonly cancelled: () => void;
-
-  constructor(
-    readonly socket: HandshakeSocket,
-    readonly endpoint: Endpoint,
-    readonly timeouts: TunnelTimeouts,
-    readonly cancel: DialCancel | undefined,
-    readonly protocol: HandshakeProtocol,
-    readonly resolve: (tunnel: Tunnel) => void,
-    readonly reject: (err: unknown) => void,
-  ) {
-    this.timer = setTimeout(onTimeout, timeouts.connectTimeoutMs, this);
-    this.cancelled =
-      cancel === undefined
-        ? noop
-        : () => this.finish(new SwivelError('client_closed', 'client closed the connection', { details: this.details() }));
-  }
-
-  details(): { endpoint: string } {
-    return { endpoint: this.endpoint.id };
-  }
-
-  connectedNow(): void {
-    this.connected = true;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(onTimeout, this.timeouts.responseTimeoutMs, this);
-    this.protocol.start(this.socket);
-  }
-
-  timedOut(): void {
-    const connected = this.connected;
-    this.finish(
-      new SwivelError('upstream_timeout', connected ? 'upstream proxy did not answer in time' : 'timed out connecting to upstream proxy', {
-        details: { ...this.details(), phase: connected ? 'response' : 'connect' },
-      }),
-    );
-  }
-
-  closedEarly(): void {
-    this.finish(
-      this.connected
-        ? new SwivelError('upstream_reset', 'upstream proxy closed the connection during the handshake', { details: this.details() })
-        : new SwivelError('upstream_connect_failed', 'could not connect to upstream proxy', { details: this.details() }),
-    );
-  }
-
-  onRead(nread: number, buf: Buffer): boolean {
-    if (this.settled) return false;
-    const chunk = buf.subarray(0, nread);
-    const pending = this.pending;
-    let received = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
-    for (;;) {
-      const r = this.protocol.step(received, this.socket);
-      if (r.kind === 'more') break;
-      if (r.kind === 'failed') {
-        this.finish(r.error);
-        return false;
-      }
-      if (r.kind === 'established') {
-        // Bytes behind the reply start the tunnelled stream; copied, since `buf` is reused.
-        this.finish(undefined, r.consumed === received.length ? EMPTY : Buffer.from(received.subarray(r.consumed)));
-        // Reading goes on: later reads are pushed as 'data' (no sink) until the relay installs its
-        // own, which it does before the next read can arrive (the promise chain runs first). Not
-        // stopping here saves a readStop and a readStart per tunnel.
-        return true;
-      }
-      received = received.subarray(r.consumed);
-    }
-    if (received.length > this.protocol.maxReplyBytes) {
-      this.finish(new SwivelError('upstream_protocol', 'upstream proxy sent an oversized reply', { details: this.details() }));
-      return false;
-    }
-    this.pending = received.length === 0 ? undefined : Buffer.from(received);
-    return true;
-  }
-
-  finish(err: SwivelError | undefined, head?: Buffer): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.timer);
-    const socket = this.socket;
-    if (this.cancel !== undefined) this.cancel.onCancel = undefined;
-    socket[kHandshake] = undefined;
-    socket.removeListener('close', onClose);
-    socket.removeListener('connect', onConnect);
-    socket.removeListener('error', onError);
-    setReadSink(socket, null);
-    if (err !== undefined) {
-      socket.destroy();
-      this.reject(err);
-      return;
-    }
-    // Errors until the relay (or another reader) takes over must not crash.
-    socket.on('error', noop);
-    this.resolve({ socket, head: head ?? EMPTY });
-  }
-}
-
-function onTimeout(h: Handshake): void {
-  h.timedOut();
-}
-
-function onConnect(this: HandshakeSocket): void {
-  this[kHandshake]?.connectedNow();
-}
-
-function onClose(this: HandshakeSocket): void {
-  this[kHandshake]?.closedEarly();
-}
-
-function onError(this: HandshakeSocket, err: Error): void {
-  const h = this[kHandshake];
-  h?.finish(upstreamErrorFromSystem(err, h.connected ? 'handshake' : 'connect'));
 }
 
 function noop(): void {}

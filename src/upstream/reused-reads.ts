@@ -49,12 +49,9 @@ function onRead(this: ReusingSocket, nread: number, buf: Uint8Array): boolean {
   return this.push(chunk);
 }
 
-/** One options object for every socket (net.Socket reads `onread` once, at construction). */
-const ONREAD = { buffer: nextReadBuffer, callback: onRead };
-
 /** net.connect, reading into reused buffers. */
-export function connectReusingReads(options: { host: string; port: number; noDelay?: boolean }): net.Socket {
-  const socket: ReusingSocket = net.connect({ host: options.host, port: options.port, noDelay: options.noDelay, onread: ONREAD });
+export function connectReusingReads(options: net.TcpNetConnectOpts): net.Socket {
+  const socket: ReusingSocket = net.connect({ ...options, onread: { buffer: nextReadBuffer, callback: onRead } });
   socket[kSink] = null;
   return socket;
 }
