@@ -20,6 +20,7 @@ import { createAddressFilter } from './pool/address-filter.js';
 import { describeGeo, type GeoSelection } from './pool/geo-key.js';
 import { EndpointPool } from './pool/pool.js';
 import { ProviderClient } from './provider/client.js';
+import { NodeAgents } from './provider/transport.js';
 import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
 import { COVERAGE } from './refresh/demand.js';
@@ -72,7 +73,7 @@ export interface StartSummary {
 export function createSource(
   config: SwivelConfig,
   logger: Logger,
-  provider: { dispatcher?: Dispatcher; clock?: Clock } = {},
+  provider: { dispatcher?: Dispatcher; agents?: NodeAgents; clock?: Clock } = {},
 ): EndpointSource {
   const { source } = config;
   if (source.proxiesFile !== undefined) return new FileSource(source.proxiesFile);
@@ -118,7 +119,7 @@ export class SwivelApp {
   private draining = false;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
-  private readonly providerDispatcher: Dispatcher | undefined;
+  private readonly providerAgents: NodeAgents | undefined;
   private started = false;
 
   constructor(
@@ -130,10 +131,11 @@ export class SwivelApp {
     this.clock = clock;
     this.log = logger;
     const up = config.upstream;
-    // The provider API gets its own keep-alive pool, owned here and closed on stop(): a module
-    // singleton would outlive the app and keep sockets to the provider open.
-    this.providerDispatcher = deps.source === undefined ? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 5_000 } }) : undefined;
-    this.source = deps.source ?? createSource(config, logger, { dispatcher: this.providerDispatcher!, clock });
+    // The provider API gets its own keep-alive agents (node:http: see provider/transport.ts for why
+    // not undici), owned here and closed on stop(): a module singleton would outlive the app and
+    // keep sockets to the provider open.
+    this.providerAgents = deps.source === undefined ? new NodeAgents() : undefined;
+    this.source = deps.source ?? createSource(config, logger, { agents: this.providerAgents!, clock });
     this.ownsDispatcher = deps.dispatcher === undefined;
     this.dispatcher =
       deps.dispatcher ??
@@ -410,7 +412,7 @@ export class SwivelApp {
     await this.cluster?.stop();
     await this.admin?.close();
     if (this.ownsDispatcher) await this.dispatcher.destroy().catch(() => undefined);
-    await this.providerDispatcher?.close().catch(() => undefined);
+    this.providerAgents?.close();
     if (this.started) this.log.info('swivel stopped');
     this.started = false;
   }
