@@ -1,7 +1,7 @@
 /**
  * What an idle `serve` loads (issue 12, idle RSS): the built CLI in a child process with a module
  * hook that writes every resolved module URL to a file. Without an admin port, prom-client and the
- * admin server stay unloaded, as do the simulator, node-redis and the other commands' modules; with
+ * admin server stay unloaded, as do the simulator, node-redis, yargs and the other commands' modules; with
  * --admin-port, prom-client loads (so the check can fail). No memory figures here: those are bench/memory.bench.mjs's.
  */
 import { spawn } from 'node:child_process';
@@ -78,6 +78,8 @@ describe('modules an idle serve loads', () => {
       dist('admin/metrics.js'),
     ];
     unwanted.push(/\/dist\/sim\//, dist('cli/demo.js'), dist('cli/extract.js'), dist('cli/status.js'));
+    // A plain serve line is parsed without yargs (cli/fast-serve.ts).
+    unwanted.push(/\/node_modules\/yargs\//, /\/node_modules\/cliui\//, dist('cli/account/index.js'));
     for (const pattern of unwanted) expect(modules.filter((m) => pattern.test(m))).toEqual([]);
   });
 

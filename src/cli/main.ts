@@ -2,11 +2,10 @@
 /**
  * swivel's command line: the only place that reads process.argv, decides exit codes and prints.
  */
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { RENAMED } from '../config/options.js';
-import { registerAccountCommands } from './account/index.js';
 import { EXIT } from './exit-codes.js';
+import { fastServeFlags } from './fast-serve.js';
 import { EXTRACT_OPTIONS, withOptions } from './options.js';
 import { version } from '../version.js';
 import { usageLines, type UsageView } from './strict.js';
@@ -35,6 +34,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${renamed}\n`);
     return EXIT.USAGE;
   }
+  // A plain `serve` line is parsed without loading yargs (fast-serve.ts says why); every other
+  // line, and any mistake in one, goes to yargs.
+  const flags = fastServeFlags(argv);
+  if (flags !== undefined) return (await import('./serve.js')).serveCommand(flags);
+  const { default: yargs } = await import('yargs');
+  const { registerAccountCommands } = await import('./account/index.js');
   let exitCode: number = EXIT.OK;
   // A command's handler only records what to run: the run starts after parsing, once nothing
   // refers to the yargs instance, so a long-running `serve` does not keep the parser, its
@@ -128,5 +133,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   return run === undefined ? exitCode : await run();
 }
 
-const code = await main(hideBin(process.argv));
+// What yargs' hideBin does for node (argv[0] is node, argv[1] the script), without loading yargs.
+const code = await main(process.argv.slice(2));
 process.exitCode = code;
