@@ -9,12 +9,15 @@
 // CONNECT (or SOCKS5) to a raw TCP target that never sends, held open, counted in the swivel child
 // after a GC, then closed. Bounded: MEM_TUNNELS (comma list, default 2000,9000; each at most 9,900,
 // since a tunnel is 2 fds in swivel and in the simulator and the hard fd limit here is 20 000),
-// MEM_KINDS (connect,socks), MEM_IDLE_SAMPLES (3 starts per build, median and range). Loopback only;
-// stops what it starts.
+// MEM_KINDS (connect,socks), MEM_IDLE_SAMPLES (3 starts per build, median and range). Then, on the
+// last idle start of each build, "after load": MEM_LOAD (3000) plain requests through the proxy
+// (16 keep-alive connections), then MEM_SETTLE_SECONDS (25) of quiet, and VmRSS as a user sees it
+// (no forced GC) and after a GC. Loopback only; stops what it starts.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import http from 'node:http';
 import { child, openTunnel, rssKiB, startSwivel, stopChild, watchdog } from './lib/procs.mjs';
 
 watchdog(Number(process.env.MEM_MAX_SECONDS ?? 900));
@@ -31,6 +34,37 @@ const KINDS = (process.env.MEM_KINDS ?? 'connect,socks')
   .filter(Boolean);
 const CONCURRENCY = 64;
 const IDLE_SAMPLES = Math.max(1, Math.min(Number(process.env.MEM_IDLE_SAMPLES ?? 3), 20));
+const LOAD = Math.max(0, Math.min(Number(process.env.MEM_LOAD ?? 3000), 100_000));
+const SETTLE_S = Math.max(1, Math.min(Number(process.env.MEM_SETTLE_SECONDS ?? 25), 120));
+
+/** `n` plain GETs of the simulator's target through the proxy on `port`, 16 at a time, kept alive. */
+async function plainLoad(port, target, n) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let next = 0;
+  let failed = 0;
+  const one = () =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: `${target}/`, agent, headers: { host: new URL(target).host } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+        res.on('error', resolve);
+      });
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+    });
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        next++;
+        await one();
+      }
+    }),
+  );
+  agent.destroy();
+  return failed;
+}
 
 const PRELOAD =
   "data:text/javascript,import{writeFileSync}from'node:fs';process.on('SIGUSR2',()=>{gc();gc();writeFileSync(process.env.BENCH_MEM_FILE,JSON.stringify(process.memoryUsage()))})";
@@ -94,12 +128,23 @@ for (const [name, main] of [
     const v = samples.map((x) => x[key]).sort((a, b) => a - b);
     return `${mib(v[(v.length - 1) >> 1])} (${mib(v[0])}–${mib(v[v.length - 1])})`;
   };
-  idle.push({
+  const row = {
     build: name,
     'RSS after start MiB': range('startRss'),
     'RSS after GC MiB': range('rss'),
     'heap used MiB': range('heap'),
-  });
+  };
+  if (LOAD > 0) {
+    const failed = await plainLoad(proc.httpPort, simInfo.target, LOAD);
+    const loadedRss = rssKiB(proc.pid);
+    await sleep(SETTLE_S * 1000);
+    const settledRss = rssKiB(proc.pid);
+    const gcd = await measure(proc);
+    row[`RSS right after ${LOAD} req MiB`] = mib(loadedRss) + (failed > 0 ? ` (${failed} failed)` : '');
+    row[`RSS ${SETTLE_S} s later MiB`] = mib(settledRss);
+    row['… after GC MiB'] = mib(gcd.rss);
+  }
+  idle.push(row);
   for (const kind of KINDS) {
     for (const n of LEVELS) {
       const base = await measure(proc);

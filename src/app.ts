@@ -2,7 +2,7 @@
  * Composition root: config → logger → provider → pool → refresh → health → listeners → admin.
  * Nothing else wires components together, and nothing here parses flags or exits the process.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { accessLogger } from './admin/access-log.js';
 // Types only: prom-client and the admin server load in start(), and only with an admin port (idle RSS).
 import type { SwivelMetrics } from './admin/metrics.js';
@@ -20,6 +20,7 @@ import { createAddressFilter } from './pool/address-filter.js';
 import { describeGeo, type GeoSelection } from './pool/geo-key.js';
 import { EndpointPool } from './pool/pool.js';
 import { ProviderClient } from './provider/client.js';
+import { NodeAgents } from './provider/transport.js';
 import { FileSource } from './provider/file-source.js';
 import type { EndpointSource } from './provider/types.js';
 import { COVERAGE } from './refresh/demand.js';
@@ -71,7 +72,7 @@ export interface StartSummary {
 export function createSource(
   config: SwivelConfig,
   logger: Logger,
-  provider: { dispatcher?: Dispatcher; clock?: Clock } = {},
+  provider: { dispatcher?: Dispatcher; agents?: NodeAgents; clock?: Clock } = {},
 ): EndpointSource {
   const { source } = config;
   if (source.proxiesFile !== undefined) return new FileSource(source.proxiesFile);
@@ -117,7 +118,7 @@ export class SwivelApp {
   private draining = false;
   /** Kept-alive connections for plain-HTTP forwarding (upstream/h1-sockets.ts), closed on stop(). */
   private readonly upstreamSockets: UpstreamSockets;
-  private readonly providerDispatcher: Dispatcher | undefined;
+  private readonly providerAgents: NodeAgents | undefined;
   private started = false;
 
   constructor(
@@ -129,10 +130,11 @@ export class SwivelApp {
     this.clock = clock;
     this.log = logger;
     const up = config.upstream;
-    // The provider API gets its own keep-alive pool, owned here and closed on stop(): a module
-    // singleton would outlive the app and keep sockets to the provider open.
-    this.providerDispatcher = deps.source === undefined ? new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 5_000 } }) : undefined;
-    this.source = deps.source ?? createSource(config, logger, { dispatcher: this.providerDispatcher!, clock });
+    // The provider API gets its own keep-alive agents (node:http: see provider/transport.ts for why
+    // not undici), owned here and closed on stop(): a module singleton would outlive the app and
+    // keep sockets to the provider open.
+    this.providerAgents = deps.source === undefined ? new NodeAgents() : undefined;
+    this.source = deps.source ?? createSource(config, logger, { agents: this.providerAgents!, clock });
     this.upstreamSockets = new UpstreamSockets({ connectTimeoutMs: up.connectTimeoutMs, clock });
     const defaultGeo: GeoSelection = config.geo;
     this.cluster = createCluster(config, { sourceName: this.source.name, clock, logger, lifetimeMs: endpointLifetimeMs(config) });
@@ -401,7 +403,7 @@ export class SwivelApp {
     await this.cluster?.stop();
     await this.admin?.close();
     this.upstreamSockets.close();
-    await this.providerDispatcher?.close().catch(() => undefined);
+    this.providerAgents?.close();
     if (this.started) this.log.info('swivel stopped');
     this.started = false;
   }

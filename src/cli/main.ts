@@ -2,11 +2,10 @@
 /**
  * swivel's command line: the only place that reads process.argv, decides exit codes and prints.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv } from 'yargs';
 import { RENAMED } from '../config/options.js';
-import { registerAccountCommands } from './account/index.js';
 import { EXIT } from './exit-codes.js';
+import { fastServeFlags } from './fast-serve.js';
 import { EXTRACT_OPTIONS, withOptions } from './options.js';
 import { version } from '../version.js';
 import { usageLines, type UsageView } from './strict.js';
@@ -35,17 +34,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${renamed}\n`);
     return EXIT.USAGE;
   }
+  // A plain `serve` line is parsed without loading yargs (fast-serve.ts says why); every other
+  // line, and any mistake in one, goes to yargs.
+  const flags = fastServeFlags(argv);
+  if (flags !== undefined) return (await import('./serve.js')).serveCommand(flags);
+  const { default: yargs } = await import('yargs');
+  const { registerAccountCommands } = await import('./account/index.js');
   let exitCode: number = EXIT.OK;
-  const cli = yargs([...argv])
+  // A command's handler only records what to run: the run starts after parsing, once nothing
+  // refers to the yargs instance, so a long-running `serve` does not keep the parser, its
+  // option tables and help strings alive (idle RSS, issue 12).
+  let run: (() => Promise<number>) | undefined;
+  let cli: Argv | undefined = yargs([...argv])
     .scriptName('swivel')
     .usage("$0 [command] [options]\n\nA local rotating proxy fed by a provider's extraction API.")
     .command(
       ['serve', '$0'],
       'Run the HTTP/CONNECT and SOCKS5 proxy (default command)',
       (y) => withOptions(y),
-      async (args) => {
-        const { serveCommand } = await import('./serve.js');
-        exitCode = await serveCommand(args);
+      (args) => {
+        run = async () => (await import('./serve.js')).serveCommand(args);
       },
     )
     .command(
@@ -72,9 +80,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           type: 'boolean',
           describe: 'Show rotation, then exit instead of serving until Ctrl-C',
         }),
-      async (args) => {
-        const { demoCommand } = await import('./demo.js');
-        exitCode = await demoCommand(args, args.once === true);
+      (args) => {
+        run = async () => (await import('./demo.js')).demoCommand(args, args.once === true);
       },
     )
     .command(
@@ -114,16 +121,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAccountCommands(cli, (code) => (exitCode = code));
   // yargs keeps the registered commands on its internal usage instance (the typings omit it); read
   // them before parsing, since inside a command's context the list is that command's own.
-  const internal = cli as unknown as { getInternalMethods(): { getUsageInstance(): { getCommands(): [string, ...unknown[]][] } } };
-  const commands = [...internal.getInternalMethods().getUsageInstance().getCommands()];
+  type Internal = { getInternalMethods(): { getUsageInstance(): { getCommands(): [string, ...unknown[]][] } } };
+  const commands = [...(cli as unknown as Internal).getInternalMethods().getUsageInstance().getCommands()];
   try {
     await cli.parseAsync();
   } catch (err) {
     if (err instanceof UsageFailure) return EXIT.USAGE;
     throw err;
   }
-  return exitCode;
+  cli = undefined;
+  return run === undefined ? exitCode : await run();
 }
 
-const code = await main(hideBin(process.argv));
+// What yargs' hideBin does for node (argv[0] is node, argv[1] the script), without loading yargs.
+const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -7,6 +7,7 @@ import { loadConfig, requireSource, securityWarnings, type RawFlags } from '../c
 import type { SwivelConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../logger.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { startMemoryTrim } from './memory-trim.js';
 import { reportError, stdio, type Output } from './output.js';
 
 export function startLine(s: StartSummary): string {
@@ -70,7 +71,13 @@ export async function serveCommand(flags: RawFlags, output: Output = stdio): Pro
     requireSource(config);
     const log = createLogger({ level: config.logLevel });
     const { stopped } = await startApp(config, output, log);
-    return await stopped;
+    // Idle RSS: shrink what start-up (and later, each burst of load) grew once the process is quiet.
+    const trim = startMemoryTrim();
+    try {
+      return await stopped;
+    } finally {
+      trim.stop();
+    }
   } catch (err) {
     return reportError(err, output);
   }

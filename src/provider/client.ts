@@ -10,15 +10,17 @@ import { SwivelError } from '../errors.js';
 import { redactUrl, silentLogger, type Logger } from '../logger.js';
 import { isEnvelope, checkEnvelope } from './envelope.js';
 import { endpointCount, parseExtractionBodyInSlices } from './parse.js';
-import { defaultDispatcher, send, type RawResponse, type SendOptions } from './transport.js';
+import { send, type NodeAgents, type RawResponse, type SendOptions } from './transport.js';
 import type { EndpointSource, ExtractQuery, ParseResult } from './types.js';
 
 export interface ProviderClientOptions {
   /** Base including the brand's path prefix: `https://api.proxy4free.com/cgi`. */
   apiBase: string;
   appKey: string;
-  /** Defaults to one shared keep-alive Agent. Inject one in tests or to route through a proxy. */
+  /** An undici dispatcher, to route through a proxy or pin connections in tests; node:http when absent. */
   dispatcher?: Dispatcher;
+  /** Keep-alive agents of the node:http path (closed by their owner); one shared pair when absent. */
+  agents?: NodeAgents;
   /** Budget for one request: connect, headers and body. Default 10 000. */
   timeoutMs?: number;
   /** Answers larger than this are aborted. Default 4 MiB (a real list is a few hundred KB). */
@@ -40,7 +42,8 @@ export class ProviderClient implements EndpointSource {
   readonly name: string;
   readonly #base: string;
   readonly #appKey: string;
-  readonly #dispatcher: Dispatcher;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #agents: NodeAgents | undefined;
   readonly #timeoutMs: number;
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
@@ -52,7 +55,8 @@ export class ProviderClient implements EndpointSource {
       throw new SwivelError('config_invalid', 'Expected `--app-key` to be a non-empty string.');
     }
     this.#appKey = options.appKey;
-    this.#dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.#dispatcher = options.dispatcher;
+    this.#agents = options.agents;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#log = (options.logger ?? silentLogger).child({ component: 'provider' });
@@ -88,6 +92,7 @@ export class ProviderClient implements EndpointSource {
   #sendOptions(method: 'GET' | 'POST', signal: AbortSignal | undefined): SendOptions {
     return {
       dispatcher: this.#dispatcher,
+      agents: this.#agents,
       method,
       timeoutMs: this.#timeoutMs,
       maxBodyBytes: this.#maxBodyBytes,

@@ -1,8 +1,17 @@
 /**
  * One HTTP exchange with the provider API: send, read the whole (bounded) body, and turn every
  * transport failure into a coded SwivelError. System errnos are normalised here, once.
+ *
+ * Two clients behind one contract: node:http/https keep-alive agents by default, and undici when
+ * the caller injects a dispatcher (tests, routing through a proxy). Why not undici always: it is
+ * the largest module an idle `serve` loaded (its root import is ~13 MiB of RSS on bare node, and
+ * its first connection compiles the llhttp WebAssembly parser, whose tier-up leaves up to ~10 MiB
+ * in a compiler thread's malloc arena), for one small GET a minute (issue 12, bench/README.md).
+ * undici is imported only when a dispatcher is given.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { errnoOf, isTimeoutErrno } from '../errno.js';
 import { SwivelError } from '../errors.js';
@@ -18,7 +27,10 @@ export interface RawResponse {
 }
 
 export interface SendOptions {
-  dispatcher: Dispatcher;
+  /** undici dispatcher; without one the exchange goes through `agents` (node:http/https). */
+  dispatcher?: Dispatcher | undefined;
+  /** Keep-alive agents for the node:http path; one shared pair when absent. */
+  agents?: NodeAgents | undefined;
   method: 'GET' | 'POST';
   /** One budget for connect, headers and body. */
   timeoutMs: number;
@@ -31,18 +43,38 @@ export interface SendOptions {
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
-let sharedAgent: Agent | undefined;
+const KEEP_ALIVE_MS = 30_000;
 
-/** One keep-alive pool for all clients that were not given a dispatcher. */
-export function defaultDispatcher(): Dispatcher {
-  sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connect: { timeout: CONNECT_TIMEOUT_MS } });
-  return sharedAgent;
+/** Keep-alive agents for the node:http path, one per scheme; `close()` drops their sockets. */
+export class NodeAgents {
+  readonly http = new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_MS });
+  readonly https = new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_MS });
+
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+let sharedAgents: NodeAgents | undefined;
+
+/** One keep-alive pair for all clients given neither a dispatcher nor agents (idle sockets are unref'd). */
+export function defaultAgents(): NodeAgents {
+  sharedAgents ??= new NodeAgents();
+  return sharedAgents;
 }
 
 /** Marks our own deadline so it is told apart from the caller's abort. */
 class DeadlineExceeded extends Error {}
 
 export async function send(url: string, options: SendOptions): Promise<RawResponse> {
+  return options.dispatcher === undefined ? sendNode(url, options) : sendUndici(url, options.dispatcher, options);
+}
+
+const ACCEPT = 'application/json, text/plain;q=0.9, */*;q=0.1';
+
+async function sendUndici(url: string, dispatcher: Dispatcher, options: SendOptions): Promise<RawResponse> {
+  const { request } = await import('undici');
   const callerSignal = options.signal;
   callerSignal?.throwIfAborted();
   // undici's headersTimeout/bodyTimeout bound the waits between events; the deadline bounds the
@@ -55,9 +87,9 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
   let body: Dispatcher.ResponseData['body'] | undefined;
   try {
     const response = await request(url, {
-      dispatcher: options.dispatcher,
+      dispatcher,
       method: options.method,
-      headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.1', ...options.headers },
+      headers: { accept: ACCEPT, ...options.headers },
       body: options.body,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -83,6 +115,100 @@ export async function send(url: string, options: SendOptions): Promise<RawRespon
     // Never leave a body unread: a dangling stream holds the socket.
     if (body !== undefined && !body.destroyed) body.destroy();
   }
+}
+
+/**
+ * The node:http exchange, same contract as the undici one: one deadline for connect, head and
+ * body, a connect timeout, the caller's abort, a bounded body, and a response that is always read
+ * to its end or destroyed (a half-read response would strand its keep-alive socket).
+ */
+function sendNode(url: string, options: SendOptions): Promise<RawResponse> {
+  const callerSignal = options.signal;
+  callerSignal?.throwIfAborted();
+  const clock = options.clock ?? systemClock;
+  const agents = options.agents ?? defaultAgents();
+  const https = url.startsWith('https:');
+  const headers: Record<string, string> = { accept: ACCEPT, ...options.headers };
+  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+  return new Promise<RawResponse>((resolve, reject) => {
+    let settled = false;
+    let deadlineHit = false;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const finish = (err: unknown, value?: RawResponse): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      clearTimeout(connectTimer);
+      callerSignal?.removeEventListener('abort', onAbort);
+      if (err === undefined) {
+        resolve(value!);
+        return;
+      }
+      req.destroy();
+      if (callerSignal?.aborted) reject(callerSignal.reason);
+      else if (err instanceof SwivelError) reject(err);
+      else reject(transportError(err, url, options.timeoutMs, deadlineHit));
+    };
+    const onAbort = (): void => finish(callerSignal?.reason);
+    const requestFn = https ? httpsRequest : httpRequest;
+    const req = requestFn(url, { method: options.method, headers, agent: https ? agents.https : agents.http }, (res) =>
+      readNodeBody(res, options.maxBodyBytes, url, (err, text) => {
+        if (err !== undefined) {
+          res.destroy();
+          finish(err);
+          return;
+        }
+        finish(undefined, {
+          status: res.statusCode ?? 0,
+          contentType: firstHeader(res.headers['content-type']),
+          location: firstHeader(res.headers.location),
+          retryAfter: firstHeader(res.headers['retry-after']),
+          text: text!,
+        });
+      }),
+    );
+    const timer = clock.setTimeout(() => {
+      deadlineHit = true;
+      finish(new DeadlineExceeded());
+    }, options.timeoutMs);
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (err) => finish(err));
+    req.on('socket', (socket) => {
+      // A reused keep-alive socket is already connected; a new one gets the connect timeout.
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(() => finish(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(connectTimer));
+    });
+    req.end(options.body);
+  });
+}
+
+function readNodeBody(res: IncomingMessage, maxBytes: number, url: string, done: (err: unknown, text?: string) => void): void {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let over = false;
+  res.on('data', (chunk: Buffer) => {
+    if (over) return;
+    bytes += chunk.length;
+    if (bytes > maxBytes) {
+      over = true;
+      done(
+        new SwivelError('provider_malformed', `The provider answer is larger than ${maxBytes} bytes.`, {
+          details: { url: redactUrl(url), maxBodyBytes: maxBytes },
+        }),
+      );
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    if (!over) done(undefined, Buffer.concat(chunks, bytes).toString('utf8'));
+  });
+  // A connection cut mid-body: an ECONNRESET error on the response, or at least a close before 'end'.
+  res.on('error', (err) => done(err));
+  res.on('close', () => {
+    if (!res.complete) done(Object.assign(new Error('connection closed before the answer ended'), { code: 'ECONNRESET' }));
+  });
 }
 
 async function readText(body: Dispatcher.ResponseData['body'], maxBytes: number, url: string): Promise<string> {

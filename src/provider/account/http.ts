@@ -1,7 +1,7 @@
 /**
  * One account-API call: encode the parameters the way the endpoint's document says (query for GET,
  * JSON or form for the platform's POSTs, multipart for IPIDEA), add the credential, send through the
- * shared transport (undici, injected dispatcher), check HTTP status, JSON, envelope and shape.
+ * shared transport (node:http, or an injected undici dispatcher), check HTTP status, JSON, envelope and shape.
  * The credential never appears in an error: URLs are redacted and messages scrubbed.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { SwivelError } from '../../errors.js';
 import { redactUrl } from '../../logger.js';
 import { truncate } from '../describe.js';
 import type { Envelope } from '../profiles/envelope.js';
-import { defaultDispatcher, send } from '../transport.js';
+import { send } from '../transport.js';
 
 export type Encoding = 'query' | 'json' | 'form' | 'multipart';
 
@@ -72,7 +72,7 @@ export async function callEndpoint(t: AccountTransportOptions, spec: EndpointSpe
   const safeUrl = scrub(redactUrl(url), t.credential);
   try {
     const response = await send(url, {
-      dispatcher: t.dispatcher ?? defaultDispatcher(),
+      dispatcher: t.dispatcher,
       method: spec.method,
       timeoutMs: t.timeoutMs,
       maxBodyBytes: t.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
