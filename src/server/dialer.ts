@@ -57,6 +57,16 @@ export interface DialTrace {
  */
 export type Attempt<T> = (endpoint: Endpoint, ctl: DialCancel) => Promise<T>;
 
+/**
+ * Told once how a dial ended ({@link Dialer.start}): the callback form of `dial()`'s promise, for
+ * the plain-request path, where the promise and the `await` behind it were a measurable part of
+ * each request (bench/README.md). `dialFailed` always gets a SwivelError.
+ */
+export interface DialDone<T> {
+  dialed(value: T): void;
+  dialFailed(error: SwivelError): void;
+}
+
 export interface DialerOptions {
   pool: EndpointPool;
   health: PassiveHealth;
@@ -88,8 +98,13 @@ export class Dialer {
    */
   dial<T>(req: DialRequest, trace: DialTrace, attempt: Attempt<T>, discard?: (late: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      new DialRun(this, req, trace, attempt, discard, resolve, reject).start();
+      new DialRun(this, req, trace, attempt, discard, { dialed: resolve, dialFailed: reject }).start();
     });
+  }
+
+  /** `dial()` without a promise: `done` is told the outcome, once. */
+  start<T>(req: DialRequest, trace: DialTrace, attempt: Attempt<T>, discard: ((late: T) => void) | undefined, done: DialDone<T>): void {
+    new DialRun(this, req, trace, attempt, discard, done).start();
   }
 }
 
@@ -97,10 +112,9 @@ function isCancelled(req: DialRequest): boolean {
   return req.cancel?.cancelled === true;
 }
 
-/** One attempt in flight. */
-interface Running {
+/** One attempt in flight; it is also the attempt's cancel (one object per attempt, not two). */
+interface Running extends DialCancel {
   endpoint: Endpoint;
-  ctl: DialCancel;
   /** performance.now() at start, for the attempt histogram. */
   startedAt: number;
   /** The injected clock at start, for the hedge and budget timers. */
@@ -129,8 +143,7 @@ class DialRun<T> {
     private readonly trace: DialTrace,
     private readonly attempt: Attempt<T>,
     private readonly discard: ((late: T) => void) | undefined,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly done: DialDone<T>,
   ) {
     const { pool, strictSessions } = dialer.options;
     this.sub = pool.subPoolFor(req.geo);
@@ -209,8 +222,9 @@ class DialRun<T> {
     this.trace.endpoint = endpoint;
     (this.tried ??= []).push(endpoint);
     const run: Running = {
+      cancelled: false,
+      onCancel: undefined,
       endpoint,
-      ctl: { cancelled: false, onCancel: undefined },
       startedAt: performance.now(),
       startedAtClock: now,
       n: this.trace.attempts,
@@ -220,7 +234,7 @@ class DialRun<T> {
     this.arm();
     let p: Promise<T>;
     try {
-      p = this.attempt(endpoint, run.ctl);
+      p = this.attempt(endpoint, run);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -275,7 +289,7 @@ class DialRun<T> {
   private answered(run: Running, value: T): void {
     run.endpoint.inFlight--;
     const tookMs = performance.now() - run.startedAt;
-    if (this.settled || run.ctl.cancelled) {
+    if (this.settled || run.cancelled) {
       this.discard?.(value);
       return;
     }
@@ -293,12 +307,12 @@ class DialRun<T> {
       pool.keepSession(this.sub, this.req.session, run.endpoint, this.req.sessionTtlMs);
     this.trace.endpoint = run.endpoint;
     this.settle();
-    this.resolve(value);
+    this.done.dialed(value);
   }
 
   private attemptFailed(run: Running, err: unknown): void {
     run.endpoint.inFlight--;
-    if (this.settled || run.ctl.cancelled) return;
+    if (this.settled || run.cancelled) return;
     this.remove(run);
     const { health, retries } = this.dialer.options;
     this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
@@ -342,7 +356,7 @@ class DialRun<T> {
   /** Cancel `run` and count its slowness against its endpoint. */
   private blame(run: Running, error: SwivelError, shared = false): void {
     this.remove(run);
-    cancelDial(run.ctl);
+    cancelDial(run);
     this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
     this.dialer.options.health.failure(run.endpoint, error, shared);
     this.dialer.log.debug({ endpoint: run.endpoint.id, code: error.code, attempt: run.n }, 'attempt failed');
@@ -356,7 +370,7 @@ class DialRun<T> {
   private fail(error: SwivelError): void {
     if (this.settled) return;
     this.settle();
-    this.reject(error);
+    this.done.dialFailed(error);
   }
 
   /** Stop the timer and every attempt still running; blames nobody. */
@@ -365,7 +379,7 @@ class DialRun<T> {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     if (this.req.cancel !== undefined) this.req.cancel.onCancel = undefined;
-    for (const run of this.running) cancelDial(run.ctl);
+    for (const run of this.running) cancelDial(run);
     this.running.length = 0;
   }
 
