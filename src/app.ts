@@ -284,6 +284,7 @@ export class SwivelApp {
       defaultPoolKey: this.pool.defaultPool.key,
       poolLabelCap: config.admin.poolLabelCap,
       version,
+      upstreamConnections: () => this.upstreamSockets.stats(),
     }));
     this.refresher.events.on((e) => metrics.observeExtraction(e));
     this.adminListener = new AdminListener({
