@@ -149,6 +149,7 @@ export class SwivelApp {
       logger,
       sessionStore: this.cluster?.sessions,
     });
+    this.pool.events.on((e) => (e.type === 'ejected' || e.type === 'expired' ? this.upstreamSockets.closeIdle(e.endpoint) : undefined));
     const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
     const resolver = new EndpointResolver({
       resolve: deps.resolver ?? systemResolver,
