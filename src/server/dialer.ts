@@ -16,7 +16,7 @@
  * request sooner, so the slowness was its own). When the budget runs out with several attempts
  * still waiting, they waited on the same target: that timeout is counted as ambiguous evidence.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { ERRORS, SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PassiveHealth } from '../health/passive.js';
@@ -26,6 +26,7 @@ import type { EndpointPool } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { cancelDial, type DialCancel } from '../upstream/types.js';
 import { OverloadReporter } from './overload.js';
+import { DialSchedule, type Scheduled } from './dial-schedule.js';
 
 /** Failures that happen before any byte of the request left: safe to send elsewhere. */
 const NOTHING_SENT = new Set(['upstream_refused', 'upstream_connect_failed', 'endpoint_refused']);
@@ -86,8 +87,11 @@ export interface DialerOptions {
 export class Dialer {
   readonly log: Logger;
   readonly overload: OverloadReporter;
+  /** The hedge and budget times of every dial in flight, on one clock timer (dial-schedule.ts). */
+  readonly schedule: DialSchedule;
 
   constructor(readonly options: DialerOptions) {
+    this.schedule = new DialSchedule(options.clock);
     this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
     this.overload = new OverloadReporter(this.log, () => options.pool.now);
   }
@@ -122,8 +126,12 @@ interface Running extends DialCancel {
   n: number;
 }
 
-/** The state of one dial: attempts in flight, endpoints tried, the budget's timer. */
-class DialRun<T> {
+/** The state of one dial: attempts in flight, endpoints tried, when it is due next (hedge or budget). */
+class DialRun<T> implements Scheduled {
+  dueAt = 0;
+  prevDue: Scheduled | undefined = undefined;
+  nextDue: Scheduled | undefined = undefined;
+  scheduled = false;
   private readonly sub: SubPool;
   private readonly strict: boolean;
   private readonly running: Running[] = [];
@@ -133,7 +141,6 @@ class DialRun<T> {
   /** Refused connects, which do not use up the retry budget (bounded by the sub-pool's size). */
   private free = 0;
   private deadline = 0;
-  private timer: TimerHandle | undefined;
   private acquiring = false;
   private settled = false;
 
@@ -244,18 +251,16 @@ class DialRun<T> {
     );
   }
 
-  /** One timer per dial: at the next hedge point, or at the deadline when no hedge is due. */
+  /** Due next at the next hedge point, or at the deadline when no hedge is due. */
   private arm(): void {
     const { attemptTimeoutMs } = this.dialer.options;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    const now = this.clock.now();
     let at = this.deadline;
     if (this.mayHedge()) {
       const newest = this.running[this.running.length - 1]!;
       const hedgeAt = newest.startedAtClock + attemptTimeoutMs;
       if (hedgeAt < at) at = hedgeAt;
     }
-    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, at - now));
+    this.dialer.schedule.at(this, at);
   }
 
   private mayHedge(): boolean {
@@ -267,8 +272,8 @@ class DialRun<T> {
     );
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
+  /** Scheduled: the hedge point or the deadline has come. */
+  due(): void {
     if (this.settled) return;
     if (this.clock.now() >= this.deadline) return this.timedOut();
     if (this.mayHedge() && !this.acquiring) {
@@ -283,7 +288,7 @@ class DialRun<T> {
       }
     }
     // Nothing to hedge with: wait out the budget.
-    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, this.deadline - this.clock.now()));
+    this.dialer.schedule.at(this, this.deadline);
   }
 
   private answered(run: Running, value: T): void {
@@ -373,11 +378,10 @@ class DialRun<T> {
     this.done.dialFailed(error);
   }
 
-  /** Stop the timer and every attempt still running; blames nobody. */
+  /** Leave the schedule and stop every attempt still running; blames nobody. */
   private settle(): void {
     this.settled = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.dialer.schedule.cancel(this);
     if (this.req.cancel !== undefined) this.req.cancel.onCancel = undefined;
     for (const run of this.running) cancelDial(run);
     this.running.length = 0;
