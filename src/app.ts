@@ -151,6 +151,7 @@ export class SwivelApp {
       logger,
       sessionStore: this.cluster?.sessions,
     });
+    this.pool.events.on((e) => (e.type === 'ejected' || e.type === 'expired' ? this.upstreamSockets.closeIdle(e.endpoint) : undefined));
     const addressFilter = createAddressFilter({ allowPrivate: up.allowPrivateEndpoints, ownPorts: this.ownPorts() });
     const resolver = new EndpointResolver({
       resolve: deps.resolver ?? systemResolver,
@@ -286,6 +287,7 @@ export class SwivelApp {
       defaultPoolKey: this.pool.defaultPool.key,
       poolLabelCap: config.admin.poolLabelCap,
       version,
+      upstreamConnections: () => this.upstreamSockets.stats(),
     }));
     this.refresher.events.on((e) => metrics.observeExtraction(e));
     this.adminListener = new AdminListener({

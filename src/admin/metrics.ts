@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ExtractionEvent } from '../refresh/refresher.js';
 import type { ProxyOutcome } from '../server/outcome.js';
 import type { SwivelStats } from '../stats.js';
+import type { UpstreamSocketsStats } from '../upstream/h1-sockets.js';
 import { PoolLabels } from './pool-label.js';
 
 export interface MetricsOptions {
@@ -16,6 +17,8 @@ export interface MetricsOptions {
   defaultPoolKey: string;
   poolLabelCap: number;
   version: string;
+  /** The plain-HTTP keep-alive pool's counts (upstream/h1-sockets.ts); no metrics for it when absent. */
+  upstreamConnections?: () => UpstreamSocketsStats;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -32,6 +35,8 @@ export class SwivelMetrics {
   private readonly bytes: Counter<'listener' | 'direction'>;
   private readonly extractionDuration: Histogram<'outcome'>;
   private snapshot: SwivelStats | undefined;
+  /** Scrapes so far: what per-scrape caches key on. */
+  private scrapes = 0;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -239,6 +244,53 @@ export class SwivelMetrics {
         for (const p of stats().pools) if (!p.provider.failing) this.inc({ pool: labels.label(p.key) }, 0);
       },
     });
+    if (options.upstreamConnections !== undefined) this.registerUpstreamConnections(options.upstreamConnections, registers);
+  }
+
+  /**
+   * The plain-HTTP keep-alive pool: connections open by state, opened and reused. No labels but
+   * the state: a per-endpoint label would be an address, and their number unbounded.
+   */
+  private registerUpstreamConnections(read: () => UpstreamSocketsStats, registers: Registry[]): void {
+    // One read per scrape: the three collect() calls below run in the same registry.metrics().
+    let cached: UpstreamSocketsStats | undefined;
+    let cachedAt = -1;
+    const current = (): UpstreamSocketsStats => {
+      if (cached === undefined || cachedAt !== this.scrapes) {
+        cached = read();
+        cachedAt = this.scrapes;
+      }
+      return cached;
+    };
+    new Gauge({
+      name: 'swivel_upstream_connections',
+      help: 'Kept-alive connections to upstream proxies for plain HTTP, by state (busy: carrying a request; idle: waiting for one)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const c = current();
+        this.set({ state: 'busy' }, c.open - c.idle);
+        this.set({ state: 'idle' }, c.idle);
+      },
+    });
+    new Counter({
+      name: 'swivel_upstream_connections_opened_total',
+      help: 'Connections opened to upstream proxies for plain HTTP',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(current().opened);
+      },
+    });
+    new Counter({
+      name: 'swivel_upstream_connection_reuses_total',
+      help: 'Plain HTTP requests sent on an idle kept-alive upstream connection instead of a new one',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(current().reused);
+      },
+    });
   }
 
   /** Listener outcome hook: one counter bump per label set, three histogram observations. */
@@ -261,6 +313,7 @@ export class SwivelMetrics {
 
   async text(): Promise<string> {
     this.snapshot = undefined;
+    this.scrapes++;
     return this.registry.metrics();
   }
 }

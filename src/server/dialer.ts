@@ -16,7 +16,7 @@
  * request sooner, so the slowness was its own). When the budget runs out with several attempts
  * still waiting, they waited on the same target: that timeout is counted as ambiguous evidence.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { ERRORS, SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { PassiveHealth } from '../health/passive.js';
@@ -26,6 +26,7 @@ import type { EndpointPool } from '../pool/pool.js';
 import type { SubPool } from '../pool/sub-pool.js';
 import { cancelDial, type DialCancel } from '../upstream/types.js';
 import { OverloadReporter } from './overload.js';
+import { DialSchedule, type Scheduled } from './dial-schedule.js';
 
 /** Failures that happen before any byte of the request left: safe to send elsewhere. */
 const NOTHING_SENT = new Set(['upstream_refused', 'upstream_connect_failed', 'endpoint_refused']);
@@ -57,6 +58,16 @@ export interface DialTrace {
  */
 export type Attempt<T> = (endpoint: Endpoint, ctl: DialCancel) => Promise<T>;
 
+/**
+ * Told once how a dial ended ({@link Dialer.start}): the callback form of `dial()`'s promise, for
+ * the plain-request path, where the promise and the `await` behind it were a measurable part of
+ * each request (bench/README.md). `dialFailed` always gets a SwivelError.
+ */
+export interface DialDone<T> {
+  dialed(value: T): void;
+  dialFailed(error: SwivelError): void;
+}
+
 export interface DialerOptions {
   pool: EndpointPool;
   health: PassiveHealth;
@@ -76,8 +87,11 @@ export interface DialerOptions {
 export class Dialer {
   readonly log: Logger;
   readonly overload: OverloadReporter;
+  /** The hedge and budget times of every dial in flight, on one clock timer (dial-schedule.ts). */
+  readonly schedule: DialSchedule;
 
   constructor(readonly options: DialerOptions) {
+    this.schedule = new DialSchedule(options.clock);
     this.log = (options.logger ?? silentLogger).child({ component: 'dialer' });
     this.overload = new OverloadReporter(this.log, () => options.pool.now);
   }
@@ -88,8 +102,13 @@ export class Dialer {
    */
   dial<T>(req: DialRequest, trace: DialTrace, attempt: Attempt<T>, discard?: (late: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      new DialRun(this, req, trace, attempt, discard, resolve, reject).start();
+      new DialRun(this, req, trace, attempt, discard, { dialed: resolve, dialFailed: reject }).start();
     });
+  }
+
+  /** `dial()` without a promise: `done` is told the outcome, once. */
+  start<T>(req: DialRequest, trace: DialTrace, attempt: Attempt<T>, discard: ((late: T) => void) | undefined, done: DialDone<T>): void {
+    new DialRun(this, req, trace, attempt, discard, done).start();
   }
 }
 
@@ -97,10 +116,9 @@ function isCancelled(req: DialRequest): boolean {
   return req.cancel?.cancelled === true;
 }
 
-/** One attempt in flight. */
-interface Running {
+/** One attempt in flight; it is also the attempt's cancel (one object per attempt, not two). */
+interface Running extends DialCancel {
   endpoint: Endpoint;
-  ctl: DialCancel;
   /** performance.now() at start, for the attempt histogram. */
   startedAt: number;
   /** The injected clock at start, for the hedge and budget timers. */
@@ -108,8 +126,12 @@ interface Running {
   n: number;
 }
 
-/** The state of one dial: attempts in flight, endpoints tried, the budget's timer. */
-class DialRun<T> {
+/** The state of one dial: attempts in flight, endpoints tried, when it is due next (hedge or budget). */
+class DialRun<T> implements Scheduled {
+  dueAt = 0;
+  prevDue: Scheduled | undefined = undefined;
+  nextDue: Scheduled | undefined = undefined;
+  scheduled = false;
   private readonly sub: SubPool;
   private readonly strict: boolean;
   private readonly running: Running[] = [];
@@ -119,7 +141,6 @@ class DialRun<T> {
   /** Refused connects, which do not use up the retry budget (bounded by the sub-pool's size). */
   private free = 0;
   private deadline = 0;
-  private timer: TimerHandle | undefined;
   private acquiring = false;
   private settled = false;
 
@@ -129,8 +150,7 @@ class DialRun<T> {
     private readonly trace: DialTrace,
     private readonly attempt: Attempt<T>,
     private readonly discard: ((late: T) => void) | undefined,
-    private readonly resolve: (value: T) => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly done: DialDone<T>,
   ) {
     const { pool, strictSessions } = dialer.options;
     this.sub = pool.subPoolFor(req.geo);
@@ -209,8 +229,9 @@ class DialRun<T> {
     this.trace.endpoint = endpoint;
     (this.tried ??= []).push(endpoint);
     const run: Running = {
+      cancelled: false,
+      onCancel: undefined,
       endpoint,
-      ctl: { cancelled: false, onCancel: undefined },
       startedAt: performance.now(),
       startedAtClock: now,
       n: this.trace.attempts,
@@ -220,7 +241,7 @@ class DialRun<T> {
     this.arm();
     let p: Promise<T>;
     try {
-      p = this.attempt(endpoint, run.ctl);
+      p = this.attempt(endpoint, run);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -230,18 +251,16 @@ class DialRun<T> {
     );
   }
 
-  /** One timer per dial: at the next hedge point, or at the deadline when no hedge is due. */
+  /** Due next at the next hedge point, or at the deadline when no hedge is due. */
   private arm(): void {
     const { attemptTimeoutMs } = this.dialer.options;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    const now = this.clock.now();
     let at = this.deadline;
     if (this.mayHedge()) {
       const newest = this.running[this.running.length - 1]!;
       const hedgeAt = newest.startedAtClock + attemptTimeoutMs;
       if (hedgeAt < at) at = hedgeAt;
     }
-    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, at - now));
+    this.dialer.schedule.at(this, at);
   }
 
   private mayHedge(): boolean {
@@ -253,8 +272,8 @@ class DialRun<T> {
     );
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
+  /** Scheduled: the hedge point or the deadline has come. */
+  due(): void {
     if (this.settled) return;
     if (this.clock.now() >= this.deadline) return this.timedOut();
     if (this.mayHedge() && !this.acquiring) {
@@ -269,13 +288,13 @@ class DialRun<T> {
       }
     }
     // Nothing to hedge with: wait out the budget.
-    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, this.deadline - this.clock.now()));
+    this.dialer.schedule.at(this, this.deadline);
   }
 
   private answered(run: Running, value: T): void {
     run.endpoint.inFlight--;
     const tookMs = performance.now() - run.startedAt;
-    if (this.settled || run.ctl.cancelled) {
+    if (this.settled || run.cancelled) {
       this.discard?.(value);
       return;
     }
@@ -293,12 +312,12 @@ class DialRun<T> {
       pool.keepSession(this.sub, this.req.session, run.endpoint, this.req.sessionTtlMs);
     this.trace.endpoint = run.endpoint;
     this.settle();
-    this.resolve(value);
+    this.done.dialed(value);
   }
 
   private attemptFailed(run: Running, err: unknown): void {
     run.endpoint.inFlight--;
-    if (this.settled || run.ctl.cancelled) return;
+    if (this.settled || run.cancelled) return;
     this.remove(run);
     const { health, retries } = this.dialer.options;
     this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
@@ -342,7 +361,7 @@ class DialRun<T> {
   /** Cancel `run` and count its slowness against its endpoint. */
   private blame(run: Running, error: SwivelError, shared = false): void {
     this.remove(run);
-    cancelDial(run.ctl);
+    cancelDial(run);
     this.dialer.options.onAttempt?.(performance.now() - run.startedAt, false);
     this.dialer.options.health.failure(run.endpoint, error, shared);
     this.dialer.log.debug({ endpoint: run.endpoint.id, code: error.code, attempt: run.n }, 'attempt failed');
@@ -356,16 +375,15 @@ class DialRun<T> {
   private fail(error: SwivelError): void {
     if (this.settled) return;
     this.settle();
-    this.reject(error);
+    this.done.dialFailed(error);
   }
 
-  /** Stop the timer and every attempt still running; blames nobody. */
+  /** Leave the schedule and stop every attempt still running; blames nobody. */
   private settle(): void {
     this.settled = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.dialer.schedule.cancel(this);
     if (this.req.cancel !== undefined) this.req.cancel.onCancel = undefined;
-    for (const run of this.running) cancelDial(run.ctl);
+    for (const run of this.running) cancelDial(run);
     this.running.length = 0;
   }
 

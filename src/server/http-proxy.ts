@@ -15,7 +15,7 @@ import type net from 'node:net';
 import { SwivelError, isSwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
-import type { Dialer } from './dialer.js';
+import type { DialDone, Dialer } from './dialer.js';
 import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
@@ -39,7 +39,7 @@ import { ConnectTunnels } from './connect-tunnel.js';
 import { answerFor, sendRawAnswer } from './http-answer.js';
 import { parseProxyAuthorization } from './http-auth.js';
 import { Connections, type ClientWork } from './http-connections.js';
-import { parsePlainTarget } from './http-target.js';
+import { parsePlainTarget, type Target } from './http-target.js';
 
 export { answerFor, withoutUrls } from './http-answer.js';
 
@@ -64,8 +64,11 @@ export interface HttpProxyOptions {
   onOutcome?: OutcomeHook;
 }
 
-/** One request or tunnel: the dial's client cancel and trace, and the delivery of its answer. */
-class Exchange implements DialCancel, ClientWork, Delivery {
+/**
+ * One request or tunnel: the dial's client cancel and trace, the plain request's dial outcome
+ * (DialDone), and the delivery of its answer.
+ */
+class Exchange implements DialCancel, ClientWork, Delivery, DialDone<UpstreamAnswer> {
   cancelled = false;
   onCancel: (() => void) | undefined = undefined;
   attempts = 0;
@@ -73,6 +76,9 @@ class Exchange implements DialCancel, ClientWork, Delivery {
   answer: UpstreamAnswer | undefined = undefined;
   status = 0;
   setupMs = 0;
+  /** Plain requests: the target, for onSuccess. */
+  target: Target | undefined = undefined;
+  response: http.ServerResponse | undefined = undefined;
   readonly startedAt = performance.now();
   readonly read0: number;
   readonly written0: number;
@@ -94,6 +100,14 @@ class Exchange implements DialCancel, ClientWork, Delivery {
 
   delivered(): void {
     this.listener.delivered(this);
+  }
+
+  dialed(answer: UpstreamAnswer): void {
+    this.listener.answered(this, answer);
+  }
+
+  dialFailed(error: SwivelError): void {
+    this.listener.requestFailed(this, error);
   }
 }
 
@@ -141,7 +155,7 @@ export class HttpProxyListener implements Listener {
       connect: (socket, head, early) => this.onFrontConnect(socket, head, early),
       malformed: (socket, err) => this.onClientError(err, socket),
     });
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
     server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.onConnect(req, socket, head));
     server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => this.onClientError(err, socket));
     server.on('drop', () => this.droppedConnections++);
@@ -246,7 +260,11 @@ export class HttpProxyListener implements Listener {
     return authorize(username, password, this.opts.policy);
   }
 
-  private async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  /**
+   * A plain request: checks, then the dial, told its outcome through the Exchange (no promise and
+   * no await per request: they were a measurable part of it, bench/README.md).
+   */
+  private onRequest(request: http.IncomingMessage, response: http.ServerResponse): void {
     const socket = request.socket;
     const x = new Exchange(this, request, socket);
     try {
@@ -257,13 +275,33 @@ export class HttpProxyListener implements Listener {
       const selection = this.selectionFor(request, socket);
       checkTarget(target.host, target.port, this.policy);
       this.connections.busy(socket, x);
-      const answer = await this.opts.dialer.dial(
-        { ...selection, replayable: isReplayable(request), cancel: x },
+      x.target = target;
+      x.response = response;
+      const forward = this.opts.forward;
+      this.opts.dialer.start(
+        {
+          geo: selection.geo,
+          session: selection.session,
+          sessionTtlMs: selection.sessionTtlMs,
+          spread: selection.spread,
+          replayable: isReplayable(request),
+          cancel: x,
+        },
         x,
-        (endpoint, ctl) => this.opts.forward(request, url, endpoint, ctl),
+        (endpoint, ctl) => forward(request, url, endpoint, ctl),
         discardAnswer,
+        x,
       );
-      if (x.cancelled) return answer.discard();
+    } catch (err) {
+      this.requestFailed(x, err);
+    }
+  }
+
+  /** The dial of a plain request answered: deliver it. */
+  answered(x: Exchange, answer: UpstreamAnswer): void {
+    if (x.cancelled) return answer.discard();
+    try {
+      const target = x.target!;
       this.opts.onSuccess?.(target.host, target.port);
       x.setupMs = performance.now() - x.startedAt;
       x.answer = answer;
@@ -272,19 +310,24 @@ export class HttpProxyListener implements Listener {
       x.endpoint!.inFlight++;
       // During a drain every answer says so, so keep-alive clients reconnect elsewhere; a
       // connection whose head was repaired (content-length.ts) carries that one request only.
-      answer.deliver(response, this.draining || isRepaired(socket), x);
+      answer.deliver(x.response!, this.draining || isRepaired(x.socket), x);
     } catch (err) {
-      if (x.answer !== undefined) {
-        // deliver() threw (a header node:http refuses): the answer is off, the request failed.
-        x.answer.discard();
-        x.answer = undefined;
-        x.endpoint!.inFlight--;
-      }
-      this.connections.idle(socket, x);
-      const answered = this.fail(request, socket, err, x);
-      if (this.opts.onOutcome !== undefined && answered !== undefined) {
-        this.report('request', x, answered.code, answered.status, performance.now() - x.startedAt);
-      }
+      this.requestFailed(x, err);
+    }
+  }
+
+  /** A plain request failed before its answer was under way: answer with its code. */
+  requestFailed(x: Exchange, err: unknown): void {
+    if (x.answer !== undefined) {
+      // deliver() threw (a header node:http refuses): the answer is off, the request failed.
+      x.answer.discard();
+      x.answer = undefined;
+      x.endpoint!.inFlight--;
+    }
+    this.connections.idle(x.socket, x);
+    const answered = this.fail(x.request, x.socket, err, x);
+    if (this.opts.onOutcome !== undefined && answered !== undefined) {
+      this.report('request', x, answered.code, answered.status, performance.now() - x.startedAt);
     }
   }
 

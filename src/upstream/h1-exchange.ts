@@ -1,6 +1,7 @@
 /**
- * One request through an upstream HTTP proxy on a kept-alive connection (h1-connection.ts), and
- * the answer the attempt resolves with once the final head is in (UpstreamAnswer).
+ * One request through an upstream HTTP proxy on a kept-alive connection (h1-connection.ts): the
+ * request written, the answer read, and the connection handed back or closed. The answer it
+ * resolves with is the same object: delivery is h1-answer.ts, the body on its way h1-relay.ts.
  *
  * The request head goes out in one write. The response is read by node's strict llhttp parser;
  * the attempt resolves only after the parser has accepted the head *and* what follows it in the
@@ -9,9 +10,8 @@
  *
  * - Content-Length and close-delimited bodies pass as the upstream sent them. The parser still
  *   runs over every read (it keeps the connection's framing state and finds the message end), but
- *   without its kOnBody callback, so nothing is copied out: a read that landed in the shared read
- *   buffer is copied once if small; a burst reads into an owned buffer written straight to the
- *   client, and reading waits until that write has left (upstream/reused-reads.ts).
+ *   without its kOnBody callback, so nothing is copied out; our count forwards exactly the
+ *   announced bytes.
  * - Any Transfer-Encoding (chunked) is decoded by the parser (kOnBody copies) and re-framed for the
  *   client by node:http's ServerResponse, which also frames every body for HTTP/1.0 clients.
  *
@@ -21,31 +21,18 @@
  * upstream closed while idle: a replayable request is sent again on a new connection, once, and
  * nothing is blamed.
  */
-import type { ServerResponse } from 'node:http';
 import { SwivelError } from '../errors.js';
 import { upstreamErrorFromSystem } from '../errno.js';
-import { forwardResponseFields } from '../protocol/hop-headers.js';
-import { canWriteDirect, writeDirect } from './direct-response.js';
 import { isParseError, SKIP_BODY, type ParseError } from './h1-parser.js';
 import { TIMER_BODY, TIMER_CONNECT, TIMER_HEAD, type ConnectionUser, type UpstreamConnection } from './h1-connection.js';
 import type { UpstreamSockets } from './h1-sockets.js';
 import { DECODED, framingOf, LENGTH, NO_BODY, UNTIL_CLOSE } from './h1-framing.js';
-import { isSharedReadBuffer, readNextInto, releaseReadBuffer, takeReadBuffer } from './reused-reads.js';
-import type { Delivery, UpstreamAnswer } from './http-forward.js';
+import { isSharedReadBuffer, readNextInto, takeReadBuffer } from './reused-reads.js';
+import { DeliverableAnswer } from './h1-answer.js';
+import { ANSWERED, DELIVERING, DONE, PENDING } from './h1-relay.js';
+import type { UpstreamAnswer } from './http-forward.js';
 import type { DialCancel } from './types.js';
 import type { RequestBody } from './h1-request-body.js';
-
-/** Bytes a slow client may have queued (or an undelivered answer held) before reading pauses. */
-const SLACK_BYTES = 256 * 1024;
-
-/** A whole body up to this size goes out with the head in one write. */
-const SMALL_BODY_BYTES = 16 * 1024;
-
-const PENDING = 0;
-/** Final head in, the attempt resolved; body bytes are held until `deliver`. */
-const ANSWERED = 1;
-const DELIVERING = 2;
-const DONE = 3;
 
 export interface ExchangeSettings {
   sockets: UpstreamSockets;
@@ -64,17 +51,11 @@ function protocolError(err: ParseError | undefined, why: string): SwivelError {
   });
 }
 
-export class Exchange implements ConnectionUser, UpstreamAnswer {
-  statusCode = 0;
-  private state = PENDING;
-  private conn: UpstreamConnection;
-  private fields: string[] | undefined;
-  private framing = NO_BODY;
+export class Exchange extends DeliverableAnswer implements ConnectionUser {
   private remaining = 0;
   /** The final head was parsed (this read or an earlier one). */
   private headDone = false;
   private keepAlive = false;
-  private complete = false;
   /** Bytes past the response's end, or a second response: the connection is out of step. */
   private overrun = false;
   /** The upstream's `Keep-Alive: timeout=` hint, in ms (Infinity without one). */
@@ -83,13 +64,6 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
   private retried = false;
   /** Sent whole (head, and the body when there is one). */
   private requestSent: boolean;
-  /** Failed after the attempt resolved, before `deliver` (it then cuts). */
-  private failedEarly = false;
-  private held: Buffer[] | undefined;
-  private heldBytes = 0;
-  private res: ServerResponse | undefined;
-  private delivery: Delivery | undefined;
-  private onClientDrain: (() => void) | undefined;
 
   constructor(
     private readonly settings: ExchangeSettings,
@@ -102,8 +76,8 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     private readonly resolve: (answer: UpstreamAnswer) => void,
     private readonly reject: (err: unknown) => void,
   ) {
+    super(conn);
     this.requestSent = requestBody === undefined;
-    this.conn = conn;
     ctl.onCancel = () => this.cancel();
     this.attach(conn);
   }
@@ -170,8 +144,7 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
       return;
     }
     if (this.framing === LENGTH) this.remaining -= piece.length;
-    if (this.state === DELIVERING && this.framing === DECODED) this.write(piece);
-    else this.hold(piece);
+    this.piece(piece);
   }
 
   messageComplete(): void {
@@ -248,68 +221,7 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     this.requestBody?.drained();
   }
 
-  // UpstreamAnswer
-
-  deliver(res: ServerResponse, close: boolean, delivery: Delivery): void {
-    this.res = res;
-    this.delivery = delivery;
-    const headers = forwardResponseFields(this.fields!);
-    this.fields = undefined;
-    if (this.state === ANSWERED && this.complete && !close && this.isSmallLengthFramed() && canWriteDirect(res)) {
-      const body = this.held?.[0];
-      this.held = undefined;
-      this.state = DONE;
-      writeDirect(res, this.statusCode, headers, body);
-      return delivery.delivered(true);
-    }
-    if (close) headers.push('Connection', 'close');
-    res.writeHead(this.statusCode, headers);
-    const held = this.held;
-    this.held = undefined;
-    this.heldBytes = 0;
-    if (this.failedEarly) {
-      this.state = DELIVERING;
-      return this.cut();
-    }
-    if (this.state !== ANSWERED) return; // discarded meanwhile
-    this.state = DELIVERING;
-    if (held !== undefined) {
-      const last = held.length - 1;
-      // The common small answer: head and whole body as one latin1 string (bytes unchanged), which
-      // node:http appends to its head string: one write(), no writev of a string and a Buffer.
-      if (this.complete && last === 0 && held[0]!.length <= SMALL_BODY_BYTES) return this.finish(held[0]!.toString('latin1'));
-      for (let i = 0; i < last; i++) res.write(held[i]);
-      if (this.complete) return this.finish(held[last]);
-      res.write(held[last]);
-    } else if (this.complete) {
-      return this.finish(undefined);
-    }
-    const conn = this.conn;
-    if (conn.user === this && conn.waitingClient) {
-      conn.waitingClient = false;
-      conn.resumeReading();
-    }
-  }
-
-  discard(): void {
-    if (this.state === DONE) return;
-    const delivering = this.state === DELIVERING;
-    this.state = DONE;
-    this.held = undefined;
-    if (!this.complete) this.drop();
-    if (delivering) this.cut();
-  }
-
   // Inside
-
-  /** Whole, and at most one small piece framed by Content-Length (or none): one write to the client. */
-  private isSmallLengthFramed(): boolean {
-    const held = this.held;
-    return (
-      (this.framing === LENGTH || this.framing === NO_BODY) &&
-      (held === undefined || (held.length === 1 && held[0]!.length <= SMALL_BODY_BYTES))
-    );
-  }
 
   private answered(): void {
     this.ctl.onCancel = undefined;
@@ -335,57 +247,8 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
       if (this.state === DELIVERING) this.finish(undefined);
       return !this.conn.waitingFlush;
     }
-    if (this.state === ANSWERED && this.heldBytes > SLACK_BYTES) this.conn.waitingClient = true;
+    if (this.holdingTooMuch()) this.conn.waitingClient = true;
     return !this.conn.waitingFlush && !this.conn.waitingClient;
-  }
-
-  /** `buf[0..n)` is body; `nread` says whether the read filled the buffer (a burst). */
-  private passRaw(buf: Buffer, n: number, nread: number): void {
-    const conn = this.conn;
-    const res = this.res;
-    if (this.state === DELIVERING && !isSharedReadBuffer(buf) && res!.writableLength === 0) {
-      // Straight from an owned buffer, behind nothing: the write's callback says when it is free.
-      res!.write(n === buf.length ? buf : buf.subarray(0, n), conn.flushed);
-      if (res!.writableLength > 0) {
-        // The next read must not land in it before it leaves; at the end of the answer the
-        // connection reads on into the shared buffer instead, and this one is left to the GC.
-        if (!this.complete) {
-          conn.waitingFlush = true;
-          readNextInto(buf);
-        }
-        return;
-      }
-      if (nread === buf.length && !this.complete) readNextInto(buf);
-      else releaseReadBuffer(buf);
-      return;
-    }
-    const copy = Buffer.allocUnsafe(n);
-    buf.copy(copy, 0, 0, n);
-    if (nread === buf.length && !this.complete) readNextInto(isSharedReadBuffer(buf) ? takeReadBuffer() : buf);
-    else if (!isSharedReadBuffer(buf)) releaseReadBuffer(buf);
-    if (this.state === DELIVERING) this.write(copy);
-    else this.hold(copy);
-  }
-
-  private hold(piece: Buffer): void {
-    if (this.state === DONE) return;
-    (this.held ??= []).push(piece);
-    this.heldBytes += piece.length;
-  }
-
-  private write(piece: Buffer): void {
-    const res = this.res!;
-    // write() says false past the socket's 16 KiB mark, below one 64 KiB read: pausing there
-    // would stop and restart reading per chunk.
-    if (res.write(piece) || res.writableLength < SLACK_BYTES) return;
-    this.conn.waitingClient = true;
-    res.once('drain', (this.onClientDrain ??= () => this.clientDrained()));
-  }
-
-  private clientDrained(): void {
-    if (this.state !== DELIVERING || this.conn.user !== this) return;
-    this.conn.waitingClient = false;
-    this.conn.resumeReading();
   }
 
   /** The response was read whole: the connection is free, for the pool or to close. */
@@ -420,7 +283,7 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
   }
 
   /** The upstream side is of no further use: close it. */
-  private drop(): void {
+  protected drop(): void {
     this.requestBody?.stop();
     if (this.conn.user === this) this.conn.destroy();
   }
@@ -438,19 +301,5 @@ export class Exchange implements ConnectionUser, UpstreamAnswer {
     } else if (state === DELIVERING) {
       this.cut();
     }
-  }
-
-  private finish(last: Buffer | string | undefined): void {
-    this.state = DONE;
-    if (typeof last === 'string') this.res!.end(last, 'latin1');
-    else this.res!.end(last);
-    this.delivery!.delivered(true);
-  }
-
-  /** Headers are out: nothing may be written after the fact; cutting the socket tells the client. */
-  private cut(): void {
-    this.state = DONE;
-    this.res!.destroy();
-    this.delivery!.delivered(false);
   }
 }

@@ -113,6 +113,18 @@ export class UpstreamSockets implements ConnectionHost {
     if (list.length === 0) this.idle.delete(conn.endpoint);
   }
 
+  /**
+   * Close the idle connections to `endpoint` now (it was ejected or retired: the pool's event),
+   * instead of at the next sweep. Busy ones close when their answer is in (`release`).
+   */
+  closeIdle(endpoint: Endpoint): void {
+    const list = this.idle.get(endpoint);
+    // destroy() reaches `closed`, which takes the connection off the list.
+    if (list === undefined) return;
+    for (let n = list.length; n > 0 && list.length > 0; n--) list[list.length - 1]!.destroy();
+    if (this.idleCount === 0) this.stopSweeping();
+  }
+
   /** Close what is due (and what its endpoint no longer needs); stop sweeping when nothing is idle. */
   sweep(): void {
     const now = this.clock.now();
