@@ -11,7 +11,7 @@
 // since a tunnel is 2 fds in swivel and in the simulator and the hard fd limit here is 20 000),
 // MEM_KINDS (connect,socks), MEM_IDLE_SAMPLES (3 starts per build, median and range). Then, on the
 // last idle start of each build, "after load": MEM_LOAD (3000) plain requests through the proxy
-// (16 keep-alive connections), then MEM_SETTLE_SECONDS (25) of quiet, and VmRSS as a user sees it
+// (16 keep-alive connections), then MEM_SETTLE_SECONDS (75: serve trims after a minute of quiet) of quiet, and VmRSS as a user sees it
 // (no forced GC) and after a GC. Loopback only; stops what it starts.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ const KINDS = (process.env.MEM_KINDS ?? 'connect,socks')
 const CONCURRENCY = 64;
 const IDLE_SAMPLES = Math.max(1, Math.min(Number(process.env.MEM_IDLE_SAMPLES ?? 3), 20));
 const LOAD = Math.max(0, Math.min(Number(process.env.MEM_LOAD ?? 3000), 100_000));
-const SETTLE_S = Math.max(1, Math.min(Number(process.env.MEM_SETTLE_SECONDS ?? 25), 120));
+const SETTLE_S = Math.max(1, Math.min(Number(process.env.MEM_SETTLE_SECONDS ?? 75), 120));
 
 /** `n` plain GETs of the simulator's target through the proxy on `port`, 16 at a time, kept alive. */
 async function plainLoad(port, target, n) {
