@@ -91,6 +91,45 @@ describe('column store: objects only when needed', () => {
     expect(built(sub)).toBe(0);
   });
 
+  it('the all-IPv4 column path hands out exactly what the per-entry path does (dups, expired renewals, retired)', () => {
+    for (const rotate of ['round-robin', 'least-used', 'random'] as const) {
+      const random = rng(99);
+      const viaColumns = subPool(rotate);
+      const viaObjects = subPool(rotate);
+      let now = T0;
+      const picks: Array<[string | undefined, string | undefined]> = [];
+      for (let round = 0; round < 6; round++) {
+        // Overlapping batches with repeats inside each, so renewals, in-batch duplicates and fresh slots mix.
+        const entries: ParsedEndpoint[] = [];
+        for (let i = 0; i < 300; i++) entries.push(v4(Math.floor(random() * 400), 8000 + Math.floor(random() * 2)));
+        const a = viaColumns.ingestBatch(batchOf(entries), now, LIFE, 0, entries.length);
+        const b = viaObjects.ingest(entries, now, LIFE);
+        expect(a).toEqual(b);
+        for (let k = 0; k < 200; k++) {
+          const x = viaColumns.select(now, undefined);
+          const y = viaObjects.select(now, undefined);
+          picks.push([x?.id, y?.id]);
+          if (x !== undefined) x.uses++;
+          if (y !== undefined) y.uses++;
+          if (x !== undefined) viaColumns.noteUse(x);
+          if (y !== undefined) viaObjects.noteUse(y);
+          // Some expire early (found by a pick, then renewed by the next batch), some retired directly.
+          if (k % 17 === 0 && x !== undefined && y !== undefined) {
+            x.expiresAt = now + 1;
+            y.expiresAt = now + 1;
+          }
+          if (k % 53 === 0 && x !== undefined && y !== undefined) {
+            x.retired = true;
+            y.retired = true;
+          }
+        }
+        now += LIFE / 4;
+      }
+      for (const [x, y] of picks) expect(x).toBe(y);
+      expect(viaColumns.endpoints.map((e) => e.id)).toEqual(viaObjects.endpoints.map((e) => e.id));
+    }
+  });
+
   it('keeps credentials, names and IPv6 hosts, and their ids', () => {
     const sub = subPool();
     sub.ingest(

@@ -9,10 +9,22 @@ function key(host: string, port: number): number {
   return ipv4Number(host) * 65536 + port;
 }
 
+/** The store columns the table reads its keys from; `put` writes slot `value`'s key there first. */
+function columns(size = 32): { addr: Uint32Array; port: Uint16Array } {
+  return { addr: new Uint32Array(size), port: new Uint16Array(size) };
+}
+
+function put(index: EndpointIndex, cols: { addr: Uint32Array; port: Uint16Array }, k: number, value: number): void {
+  cols.addr[value] = Math.floor(k / 65536);
+  cols.port[value] = k % 65536;
+  index.setKey(k, value);
+}
+
 describe('EndpointIndex', () => {
   it('finds IPv4 slots by key and name or IPv6 slots by id', () => {
-    const index = new EndpointIndex();
-    index.setKey(key('203.0.113.7', 8080), 0);
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
+    put(index, cols, key('203.0.113.7', 8080), 0);
     index.setName('proxy.example.com:3128', 1);
     index.setName('[2001:db8::1]:1080', 2);
     expect(index.getKey(key('203.0.113.7', 8080))).toBe(0);
@@ -23,18 +35,20 @@ describe('EndpointIndex', () => {
     expect(index.size).toBe(3);
   });
 
-  it('slot 0 is a value like any other (only the key 0 marks an empty entry)', () => {
-    const index = new EndpointIndex();
-    index.setKey(key('0.0.0.0', 1), 0);
+  it('slot 0 is a value like any other, address 0 a key like any other', () => {
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
+    put(index, cols, key('0.0.0.0', 1), 0);
     expect(index.getKey(key('0.0.0.0', 1))).toBe(0);
     expect(index.getKey(key('0.0.0.0', 2))).toBe(-1);
   });
 
   it('deletes only the slot indexed under the address', () => {
-    const index = new EndpointIndex();
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
     const k = key('203.0.113.1', 1);
-    index.setKey(k, 4);
-    index.setKey(k, 9); // a fresh endpoint took the address
+    put(index, cols, k, 4);
+    put(index, cols, k, 9); // a fresh endpoint took the address
     index.deleteKey(k, 4);
     expect(index.getKey(k)).toBe(9);
     index.deleteKey(k, 9);
@@ -47,14 +61,15 @@ describe('EndpointIndex', () => {
   });
 
   it('agrees with a Map through random inserts and deletes across growth (probe chains stay intact)', () => {
-    const index = new EndpointIndex();
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
     const reference = new Map<number, number>();
     const random = rng(12345);
     // Few distinct addresses and ports, so keys collide and probe runs wrap around the table.
     for (let step = 0; step < 20_000; step++) {
       const k = key(`198.51.100.${Math.floor(random() * 40)}`, 1 + Math.floor(random() * 60));
       if (random() < 0.6) {
-        index.setKey(k, step);
+        put(index, cols, k, step);
         reference.set(k, step);
       } else {
         const v = reference.get(k);
@@ -75,18 +90,23 @@ describe('EndpointIndex', () => {
   });
 
   it('remap moves every value, keys unchanged', () => {
-    const index = new EndpointIndex();
-    index.setKey(key('203.0.113.1', 1), 2);
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
+    put(index, cols, key('203.0.113.1', 1), 2);
     index.setName('a.example:1', 5);
     const remap = Int32Array.from([0, 0, 1, 0, 0, 3]);
+    // As EndpointStore.compact does: the slot's columns move with it before the index follows.
+    cols.addr[1] = cols.addr[2]!;
+    cols.port[1] = cols.port[2]!;
     index.remap(remap);
     expect(index.getKey(key('203.0.113.1', 1))).toBe(1);
     expect(index.getName('a.example:1')).toBe(3);
   });
 
   it('clear forgets everything', () => {
-    const index = new EndpointIndex();
-    index.setKey(key('203.0.113.1', 1), 0);
+    const cols = columns(20_000);
+    const index = new EndpointIndex(cols);
+    put(index, cols, key('203.0.113.1', 1), 0);
     index.setName('proxy.example.com:1', 1);
     index.clear();
     expect(index.size).toBe(0);

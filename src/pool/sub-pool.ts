@@ -45,7 +45,7 @@ export interface StateCounts {
 
 export class SubPool {
   private readonly store: EndpointStore;
-  private readonly byAddress = new EndpointIndex();
+  private readonly byAddress: EndpointIndex;
   private readonly live: LiveSet;
   /** `endpoints` as last built, and the slot epoch it was built at (prune and clear move slots). */
   private endpointList: Endpoint[] | undefined;
@@ -69,6 +69,7 @@ export class SubPool {
   ) {
     this.lastDemandAt = now;
     this.store = new EndpointStore(key);
+    this.byAddress = new EndpointIndex(this.store);
     strategy.attach?.(this.store);
     this.live = new LiveSet(this.store, strategy);
   }
@@ -213,13 +214,14 @@ export class SubPool {
     const result: IngestResult = { added: 0, renewed: 0 };
     this.reserve(to - from);
     const other = batch.other;
+    if (other === undefined) return this.ingestColumns(batch.addr, batch.port, from, to, now, expiresAt, result);
     const addr = batch.addr;
     const port = batch.port;
     const store = this.store;
     const index = this.byAddress;
     const live = this.live;
     for (let i = from; i < to; i++) {
-      const object = other === undefined ? undefined : other[i];
+      const object = other[i];
       if (object !== undefined) {
         this.ingestOne(object, now, expiresAt, result);
         continue;
@@ -238,6 +240,65 @@ export class SubPool {
       }
       live.push(store.appendV4(address, p, now, expiresAt));
       result.added++;
+    }
+    return result;
+  }
+
+  /**
+   * The batch of only plain IPv4 entries, the common one: per entry one index probe and two
+   * column stores; the other columns of the new slots are filled in one go afterwards
+   * (EndpointStore.completeV4), and the rotation gets its entries after that, in entry order as
+   * the per-entry path adds them (new and re-admitted alike), so round-robin order and least-used
+   * tie-breaks are the same. Capacity was reserved by the caller.
+   */
+  private ingestColumns(
+    addr: Uint32Array,
+    port: Uint16Array,
+    from: number,
+    to: number,
+    now: number,
+    expiresAt: number,
+    result: IngestResult,
+  ): IngestResult {
+    const store = this.store;
+    const index = this.byAddress;
+    const first = store.length;
+    const addrColumn = store.addr;
+    const portColumn = store.port;
+    // Slots to put into rotation, in order: new ones (≥ first) and renewed ones found expired.
+    const adds = new Int32Array(to - from);
+    let added = 0;
+    let next = first;
+    for (let i = from; i < to; i++) {
+      const address = addr[i]!;
+      const p = port[i]!;
+      const existing = index.claimV4(address, p, next);
+      if (existing >= 0) {
+        // Listed twice in this batch: renewing a slot just added changes nothing.
+        if (existing >= first) {
+          result.renewed++;
+          continue;
+        }
+        if (!store.isRetired(existing)) {
+          if (store.expiresAt[existing]! < expiresAt) store.expiresAt[existing] = expiresAt;
+          if (store.liveSlot[existing] === -1 && store.isUsable(existing, now)) adds[added++] = existing;
+          result.renewed++;
+          continue;
+        }
+        // Retired without a prune yet (a field set directly): a fresh slot takes the address.
+        index.setKey(address * 65536 + p, next);
+      }
+      addrColumn[next] = address;
+      portColumn[next] = p;
+      adds[added++] = next++;
+    }
+    store.completeV4(next, now, expiresAt);
+    result.added += next - first;
+    const live = this.live;
+    for (let k = 0; k < added; k++) {
+      const slot = adds[k]!;
+      if (slot >= first) live.push(slot);
+      else live.add(slot);
     }
     return result;
   }

@@ -61,6 +61,8 @@ function pushEndpoint(result: ParseResult, endpoint: ParsedEndpoint): void {
 }
 
 export function parseExtractionBody(body: string, contentType: string | undefined, lb?: string): ParseResult {
+  const scan = ListScan.of(body, contentType);
+  if (scan !== undefined && scan.run(Infinity) === DONE && scan.finish()) return scan.result;
   const result = emptyParseResult();
   const answer = classifyBody(body, contentType);
   if (answer.list !== undefined) parseJsonList(answer.list, result);
@@ -100,6 +102,17 @@ export async function parseExtractionBodyInSlices(
   // A large body arrives in the turn that read it off the socket (and decoded it): JSON.parse of
   // it gets a turn of its own (issue 12: both in one turn did not stay under 20 ms cold).
   if (body.length >= LARGE_BODY_CHARS) await pause();
+  const scan = ListScan.of(body, contentType);
+  if (scan !== undefined) {
+    // The documented shape read straight off the body, in slices (no JSON.parse turn of the whole
+    // answer); anything else, or anything odd, goes the JSON.parse way below.
+    let state = scan.run(slice);
+    while (state === MORE) {
+      await pause();
+      state = scan.run(slice);
+    }
+    if (state === DONE && scan.finish()) return scan.result;
+  }
   const answer = classifyBody(body, contentType);
   if (answer.list !== undefined) {
     const list = answer.list;
@@ -155,6 +168,142 @@ export async function parseExtractionBodyInSlices(
     if (pos < text.length) await pause();
   }
   return result;
+}
+
+const DONE = 1;
+const MORE = 0;
+const FAILED = -1;
+
+/** Stands in for the list while the envelope is parsed without it (a nonce: no answer holds it). */
+const LIST_SENTINEL = `swivel-list-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+
+/**
+ * The documented answer's `data.list` read straight off the body (issue 12): JSON.parse of a
+ * 100 000-entry answer builds 100 000 strings and 10 000 arrays only for the walk to read each once,
+ * and cold (the first refresh) it is one 20-30 ms turn, in a young generation too small for it.
+ * Here the list is scanned in place: a canonical `d.d.d.d:port` entry goes from the body text
+ * into the batch columns, any other string entry through the entry parser as a string, and the
+ * scan can stop and resume anywhere, so the sliced parse yields inside it. The grammar taken is
+ * strict JSON and narrow: a list of strings and of lists of strings, strings without escapes or
+ * control characters. Anything else FAILS the scan, and the caller parses the body the JSON.parse
+ * way, so every answer outside that shape, valid or not, gets exactly the old result or error.
+ * The rest of the body (the envelope) goes through JSON.parse and checkEnvelope with the list
+ * replaced by a sentinel, which must come back as `data.list`: that proves the list scanned is
+ * the one JSON.parse would have read (not a "list" key elsewhere, not a duplicate key).
+ */
+class ListScan {
+  readonly result = emptyParseResult();
+  private readonly batch = this.result.batch;
+  private pos: number;
+  private inner = false;
+  private first = true;
+  private end = -1;
+
+  private constructor(
+    private readonly text: string,
+    private readonly type: string,
+    private readonly listStart: number,
+  ) {
+    this.pos = listStart + 1;
+  }
+
+  /** A scan of the body's list, or undefined when the body is not a JSON answer with a `"list": [`. */
+  static of(body: string, contentType: string | undefined): ListScan | undefined {
+    let first = 0;
+    while (first < body.length) {
+      const c = body.charCodeAt(first);
+      if (c > 32 && c !== BOM) break;
+      first++;
+    }
+    const type = contentType === undefined ? '' : contentType.toLowerCase();
+    if (body.charCodeAt(first) !== LBRACE) return undefined;
+    const text = first === 0 ? body : body.slice(first);
+    const key = text.indexOf('"list"');
+    if (key < 0) return undefined;
+    let i = skipSpace(text, key + 6);
+    if (text.charCodeAt(i) !== 58 /* : */) return undefined;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) !== 91 /* [ */) return undefined;
+    return new ListScan(text, type, i);
+  }
+
+  /** Scan up to `max` more entries: DONE at the list's end, MORE, or FAILED (not the narrow shape). */
+  run(max: number): number {
+    const s = this.text;
+    const batch = this.batch;
+    let pos = this.pos;
+    let n = 0;
+    for (;;) {
+      pos = skipSpace(s, pos);
+      let c = s.charCodeAt(pos);
+      if (c === 93 /* ] */) {
+        pos++;
+        if (this.inner) {
+          this.inner = false;
+          this.first = false;
+          continue;
+        }
+        this.end = pos;
+        return DONE;
+      }
+      if (!this.first) {
+        if (c !== 44 /* , */) return FAILED;
+        pos = skipSpace(s, pos + 1);
+        c = s.charCodeAt(pos);
+      }
+      if (c === 91 /* [ */) {
+        if (this.inner) return FAILED;
+        this.inner = true;
+        this.first = true;
+        pos++;
+        continue;
+      }
+      if (c !== 34 /* " */) return FAILED;
+      const start = pos + 1;
+      // indexOf finds the closing quote natively; what lies before it is checked only when the
+      // entry is not a canonical IPv4 one (whose digits, dots and colon need no check).
+      const i = s.indexOf('"', start);
+      if (i < 0) return FAILED;
+      const key = batch !== undefined ? ipv4PortKey(s, start, i) : -1;
+      if (key >= 0) batch!.pushKey(key);
+      else {
+        for (let k = start; k < i; k++) {
+          const d = s.charCodeAt(k);
+          // An escape (the quote found may be an escaped one) or a raw control character (invalid JSON).
+          if (d === 92 || d < 32) return FAILED;
+        }
+        parseJsonEntry(s.slice(start, i), this.result, batch);
+      }
+      pos = i + 1;
+      this.first = false;
+      if (++n >= max) {
+        this.pos = pos;
+        return MORE;
+      }
+    }
+  }
+
+  /** After DONE: the envelope checks out and the list scanned is its `data.list`; false → the JSON.parse way. */
+  finish(): boolean {
+    const envelope = `${this.text.slice(0, this.listStart)}["${LIST_SENTINEL}"]${this.text.slice(this.end)}`;
+    let data: unknown;
+    try {
+      data = checkEnvelope(parseJson(envelope, this.type));
+    } catch {
+      // Invalid JSON, or an error answer: the JSON.parse way throws exactly what it always did.
+      return false;
+    }
+    const list = typeof data === 'object' && data !== null ? (data as { list?: unknown }).list : undefined;
+    return Array.isArray(list) && list.length === 1 && list[0] === LIST_SENTINEL;
+  }
+}
+
+function skipSpace(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
+    i++;
+  }
 }
 
 function yieldToLoop(): Promise<void> {
