@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawExchange, rawHeader, type RawAnswer } from './helpers/raw-http.js';
+import { rawExchange, rawExchangeInParts as exchangeInParts, rawHeader, type RawAnswer } from './helpers/raw-http.js';
 import { basicAuth } from './helpers/http-client.js';
 import { startSwivel, stopAll, type Harness } from './helpers/swivel.js';
 
@@ -18,39 +18,6 @@ const target = (h: Harness): string => `127.0.0.1:${h.sim.target.port}`;
 const connectHead = (t: string, extra = ''): string => `CONNECT ${t} HTTP/1.1\r\nHost: ${t}\r\n${extra}\r\n`;
 const innerGet = (t: string): string => `GET /ip HTTP/1.1\r\nHost: ${t}\r\nConnection: close\r\n\r\n`;
 const upstreamConnects = (h: Harness): number => h.sim.upstreams.reduce((n, u) => n + u.connects, 0);
-
-/** Write `parts` one after another (a pause between each), collect everything until close. */
-function exchangeInParts(port: number, parts: Array<string | Buffer>, gapMs = 2, timeoutMs = 5000): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.setNoDelay(true);
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = (closed: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const text = Buffer.concat(chunks).toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ text, status: m === null ? 0 : Number(m[1]), closed, elapsedMs: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => finish(true));
-    socket.on('close', () => finish(true));
-    socket.once('connect', () => {
-      let i = 0;
-      const next = (): void => {
-        if (i >= parts.length || socket.destroyed) return;
-        socket.write(parts[i++]!);
-        setTimeout(next, gapMs);
-      };
-      next();
-    });
-  });
-}
 
 /** The inner answer of a tunnel: what follows `200 Connection Established`. */
 function innerOf(answer: RawAnswer): { status: number; ip: string | undefined } {

@@ -10,106 +10,20 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Endpoint } from '../src/pool/endpoint.js';
-import { createHttpProxyForwarder, type UpstreamAnswer } from '../src/upstream/http-forward.js';
+import { createHttpProxyForwarder } from '../src/upstream/http-forward.js';
 import { UpstreamSockets } from '../src/upstream/h1-sockets.js';
 import { cancelDial, type DialCancel } from '../src/upstream/types.js';
 import { rawExchange, rawHeader } from './helpers/raw-http.js';
+import { front as harnessFront, rawUpstream, runCleanups, waitFor, type FrontOptions } from './helpers/forward-harness.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+afterEach(runCleanups);
 
-interface Upstream {
-  port: number;
-  /** Sockets accepted so far. */
-  sockets: net.Socket[];
-  /** Request heads received, latin1. */
-  heads: string[];
-}
-
-/** A raw upstream: `answer` gets each request head and the socket, and writes what it likes. */
-async function rawUpstream(answer: (socket: net.Socket, head: string) => void): Promise<Upstream> {
-  const up: Upstream = { port: 0, sockets: [], heads: [] };
-  const server = net.createServer((socket) => {
-    up.sockets.push(socket);
-    socket.on('error', () => {});
-    let buf = '';
-    socket.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      let end: number;
-      while ((end = buf.indexOf('\r\n\r\n')) !== -1) {
-        const head = buf.slice(0, end);
-        buf = buf.slice(end + 4);
-        up.heads.push(head);
-        answer(socket, head);
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  up.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(async () => {
-    for (const s of up.sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  return up;
-}
-
-interface Front {
-  port: number;
-  /** How each request ended: 'delivered ok', 'delivered cut', or the error code the attempt rejected with. */
-  outcomes: string[];
-  answers: UpstreamAnswer[];
-  ctls: DialCancel[];
-}
-
-/** The listener's part, reduced: forward, then deliver (or answer 502 with the code). */
-async function front(upstreamPort: number, opts: { responseTimeoutMs?: number; idleTimeoutMs?: number } = {}): Promise<Front> {
-  const sockets = new UpstreamSockets({ connectTimeoutMs: 2000 });
-  const forward = createHttpProxyForwarder({
-    sockets,
-    responseTimeoutMs: opts.responseTimeoutMs ?? 2000,
-    idleTimeoutMs: opts.idleTimeoutMs ?? 2000,
-  });
-  const endpoint = new Endpoint({ host: '127.0.0.1', port: upstreamPort, username: 'u', password: 'p' }, 'k', 0, Number.MAX_SAFE_INTEGER);
-  const f: Front = { port: 0, outcomes: [], answers: [], ctls: [] };
-  const server = http.createServer((req, res) => {
-    const ctl: DialCancel = { cancelled: false, onCancel: undefined };
-    f.ctls.push(ctl);
-    forward(req, req.url ?? '', endpoint, ctl).then(
-      (answer) => {
-        f.answers.push(answer);
-        answer.deliver(res, false, { delivered: (ok) => void f.outcomes.push(ok ? 'delivered ok' : 'delivered cut') });
-      },
-      (err: { code?: string }) => {
-        f.outcomes.push(err.code ?? 'unknown');
-        res.writeHead(502, { 'x-code': err.code ?? 'unknown', 'content-length': 0 }).end();
-      },
-    );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  f.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    sockets.close();
-  });
-  return f;
-}
+/** Every endpoint here carries upstream credentials (the Proxy-Authorization test reads them). */
+const front = (port: number, opts: FrontOptions = {}) => harnessFront(port, { username: 'u', password: 'p', ...opts });
 
 const GET = (port: number, path = '/x'): string =>
   `GET http://127.0.0.1:${port}${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
 const TARGET_PORT = 9; // never dialled: the raw upstream answers for the target
-
-async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('framing', () => {
   it('relays a Content-Length body whole, sends absolute-form and our credentials upstream, strips hop-by-hop', async () => {
@@ -125,9 +39,9 @@ describe('framing', () => {
     expect(rawHeader(a, 'x-end')).toBe('e');
     expect(rawHeader(a, 'x-hop')).toBeUndefined();
     expect(a.text).not.toContain('timeout=5');
-    expect(up.heads[0]).toMatch(/^GET http:\/\/127\.0\.0\.1:9\/x HTTP\/1\.1\r\n/);
-    expect(up.heads[0]).toContain(`proxy-authorization: Basic ${Buffer.from('u:p').toString('base64')}`);
-    expect(f.outcomes).toEqual(['delivered ok']);
+    expect(up.heads[0]!.head).toMatch(/^GET http:\/\/127\.0\.0\.1:9\/x HTTP\/1\.1\r\n/);
+    expect(up.heads[0]!.head).toContain(`proxy-authorization: Basic ${Buffer.from('u:p').toString('base64')}`);
+    expect(f.outcomes).toEqual(['ok']);
   });
 
   it('re-frames a chunked answer for the client and keeps duplicate Set-Cookie in order', async () => {
@@ -152,7 +66,7 @@ describe('framing', () => {
     const res = await fetchVia(f.port);
     expect(res.body).toBe('part1-part2');
     await waitFor(() => f.outcomes.length === 1);
-    expect(f.outcomes).toEqual(['delivered ok']);
+    expect(f.outcomes).toEqual(['ok']);
   });
 
   it('passes a 103 interim answer by and relays the final one', async () => {
@@ -176,7 +90,7 @@ describe('framing', () => {
     expect(a.text.endsWith('\r\n\r\n')).toBe(true);
     const b = await rawExchange(f.port, GET(TARGET_PORT), 1000);
     expect(b.text.endsWith('\r\n\r\nok')).toBe(true);
-    expect(f.outcomes).toEqual(['delivered ok', 'delivered ok']);
+    expect(f.outcomes).toEqual(['ok', 'ok']);
   });
 
   it('cuts the client connection when the upstream body ends short of its Content-Length', async () => {
@@ -186,7 +100,7 @@ describe('framing', () => {
     expect(a.status).toBe(200);
     expect(a.closed).toBe(true);
     await waitFor(() => f.outcomes.length === 1);
-    expect(f.outcomes).toEqual(['delivered cut']);
+    expect(f.outcomes).toEqual(['cut']);
   });
 });
 
@@ -252,7 +166,7 @@ describe('upstream refusals and timeouts', () => {
     const a = await rawExchange(f.port, GET(TARGET_PORT), 2000);
     expect(a.status).toBe(200);
     expect(a.closed).toBe(true);
-    expect(f.outcomes).toEqual(['delivered cut']);
+    expect(f.outcomes).toEqual(['cut']);
   });
 
   it('answers connect_failed-class codes for an upstream that refuses the connection', async () => {
@@ -307,7 +221,7 @@ describe('cancellation', () => {
     await once(upstreamSocket, 'close');
     const a = await pending;
     expect(a.closed).toBe(true);
-    expect(f.outcomes).toEqual(['delivered cut']);
+    expect(f.outcomes).toEqual(['cut']);
   });
 
   it('a late answer discarded before delivery frees its upstream connection', async () => {
@@ -351,7 +265,7 @@ describe('backpressure', () => {
       req.on('error', reject);
     });
     expect(received).toBe(size);
-    expect(f.outcomes).toEqual(['delivered ok']);
+    expect(f.outcomes).toEqual(['ok']);
   });
 });
 

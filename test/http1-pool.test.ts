@@ -7,105 +7,16 @@
  * clock), on retire and on close(), request bodies sent on (Content-Length as is, chunked again).
  */
 import http from 'node:http';
-import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
-import { Endpoint } from '../src/pool/endpoint.js';
-import { createHttpProxyForwarder } from '../src/upstream/http-forward.js';
-import { UpstreamSockets } from '../src/upstream/h1-sockets.js';
-import type { DialCancel } from '../src/upstream/types.js';
 import { rawExchange, rawHeader } from './helpers/raw-http.js';
+import { front, rawUpstream, runCleanups, waitFor } from './helpers/forward-harness.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-interface Upstream {
-  port: number;
-  sockets: net.Socket[];
-  /** Request heads received, latin1, with the socket index they came on. */
-  heads: Array<{ head: string; socket: number }>;
-  /** Everything received per socket, latin1. */
-  received: string[];
-}
-
-/** A raw upstream: `answer` gets each request head, its socket's index and the socket. */
-async function rawUpstream(answer: (socket: net.Socket, head: string, index: number, nth: number) => void): Promise<Upstream> {
-  const up: Upstream = { port: 0, sockets: [], heads: [], received: [] };
-  const server = net.createServer((socket) => {
-    const index = up.sockets.push(socket) - 1;
-    up.received[index] = '';
-    socket.on('error', () => {});
-    let buf = '';
-    let nth = 0;
-    socket.on('data', (d: Buffer) => {
-      up.received[index] += d.toString('latin1');
-      buf += d.toString('latin1');
-      let end: number;
-      while ((end = buf.indexOf('\r\n\r\n')) !== -1) {
-        const head = buf.slice(0, end);
-        buf = buf.slice(end + 4);
-        up.heads.push({ head, socket: index });
-        answer(socket, head, index, nth++);
-      }
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  up.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(async () => {
-    for (const s of up.sockets) s.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  return up;
-}
-
-interface Front {
-  port: number;
-  sockets: UpstreamSockets;
-  endpoint: Endpoint;
-  outcomes: string[];
-}
-
-/** The listener's part, reduced: forward, deliver (or answer 502 with the code). */
-async function front(upstreamPort: number, clock?: ManualClock): Promise<Front> {
-  const sockets = new UpstreamSockets({ connectTimeoutMs: 2000, keepAliveMs: 4000, clock });
-  const forward = createHttpProxyForwarder({ sockets, responseTimeoutMs: 2000, idleTimeoutMs: 2000 });
-  const endpoint = new Endpoint({ host: '127.0.0.1', port: upstreamPort }, 'k', 0, Number.MAX_SAFE_INTEGER);
-  const f: Front = { port: 0, sockets, endpoint, outcomes: [] };
-  const server = http.createServer((req, res) => {
-    const ctl: DialCancel = { cancelled: false, onCancel: undefined };
-    forward(req, req.url ?? '', endpoint, ctl).then(
-      (answer) => answer.deliver(res, false, { delivered: (ok) => void f.outcomes.push(ok ? 'ok' : 'cut') }),
-      (err: { code?: string }) => {
-        f.outcomes.push(err.code ?? 'unknown');
-        res.writeHead(502, { 'x-code': err.code ?? 'unknown', 'content-length': 0 }).end();
-      },
-    );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  f.port = (server.address() as net.AddressInfo).port;
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    sockets.close();
-  });
-  return f;
-}
+afterEach(runCleanups);
 
 const GET = (path = '/x', method = 'GET'): string =>
   `${method} http://127.0.0.1:9${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
-
-async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const OK = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 const bodyOf = (text: string): string => text.slice(text.indexOf('\r\n\r\n') + 4);
@@ -286,7 +197,7 @@ describe('idle connections', () => {
   it('are closed by the sweep once idle for the keep-alive time (manual clock)', async () => {
     const clock = new ManualClock();
     const up = await rawUpstream((s) => s.write(OK('x')));
-    const f = await front(up.port, clock);
+    const f = await front(up.port, { clock });
     await rawExchange(f.port, GET(), 1000);
     await waitFor(() => f.sockets.stats().idle === 1);
     clock.advance(2000);
@@ -299,7 +210,7 @@ describe('idle connections', () => {
   it("honour the upstream's shorter Keep-Alive timeout hint", async () => {
     const clock = new ManualClock();
     const up = await rawUpstream((s) => s.write(OK('x', 'Keep-Alive: timeout=2\r\n')));
-    const f = await front(up.port, clock);
+    const f = await front(up.port, { clock });
     await rawExchange(f.port, GET(), 1000);
     await waitFor(() => f.sockets.stats().idle === 1);
     clock.advance(600);
@@ -309,7 +220,7 @@ describe('idle connections', () => {
   it('of a retired endpoint are closed at the next sweep, and all of them on close()', async () => {
     const clock = new ManualClock();
     const up = await rawUpstream((s) => s.write(OK('x')));
-    const f = await front(up.port, clock);
+    const f = await front(up.port, { clock });
     await rawExchange(f.port, GET(), 1000);
     await waitFor(() => f.sockets.stats().idle === 1);
     f.endpoint.retired = true;

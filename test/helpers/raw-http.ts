@@ -16,6 +16,30 @@ export interface RawAnswer {
 }
 
 export function rawExchange(port: number, bytes: string | Buffer | undefined, timeoutMs = 3000): Promise<RawAnswer> {
+  return collect(port, timeoutMs, (socket) => {
+    if (bytes !== undefined) socket.write(bytes);
+  });
+}
+
+/**
+ * Write `parts` one after another with a pause between each (so the listener sees separate reads:
+ * a head split across many packets), collect everything until close.
+ */
+export function rawExchangeInParts(port: number, parts: ReadonlyArray<string | Buffer>, gapMs = 2, timeoutMs = 5000): Promise<RawAnswer> {
+  return collect(port, timeoutMs, (socket) => {
+    socket.setNoDelay(true);
+    let i = 0;
+    const next = (): void => {
+      if (i >= parts.length || socket.destroyed) return;
+      socket.write(parts[i++]!);
+      setTimeout(next, gapMs);
+    };
+    next();
+  });
+}
+
+/** Connect, let `send` write once connected, and resolve with everything read until close or `timeoutMs`. */
+function collect(port: number, timeoutMs: number, send: (socket: net.Socket) => void): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -34,9 +58,7 @@ export function rawExchange(port: number, bytes: string | Buffer | undefined, ti
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
-    socket.once('connect', () => {
-      if (bytes !== undefined) socket.write(bytes);
-    });
+    socket.once('connect', () => send(socket));
   });
 }
 
