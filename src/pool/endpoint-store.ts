@@ -53,16 +53,7 @@ export class EndpointStore {
     expiresAt: number,
   ): number {
     const slot = this.length;
-    if (slot === this.addr.length) this.resize(slot * 2);
-    this.addr[slot] = address;
-    this.port[slot] = port;
-    this.extractedAt[slot] = extractedAt;
-    this.expiresAt[slot] = expiresAt;
-    this.uses[slot] = 0;
-    this.useSeq[slot] = 0;
-    this.flags[slot] = 0;
-    this.liveSlot[slot] = -1;
-    this.heapSlot[slot] = -1;
+    this.writeNew(slot, address, port, extractedAt, expiresAt);
     if (host !== undefined) (this.hosts ??= sparse(slot))[slot] = host;
     else if (this.hosts !== undefined) this.hosts[slot] = undefined;
     if (username !== undefined) (this.usernames ??= sparse(slot))[slot] = username;
@@ -73,12 +64,8 @@ export class EndpointStore {
     return slot;
   }
 
-  /** append() of an IPv4 endpoint without credentials: the ingest's common case. */
-  appendV4(address: number, port: number, extractedAt: number, expiresAt: number): number {
-    const slot = this.length;
-    if (this.hosts !== undefined || this.usernames !== undefined || this.passwords !== undefined) {
-      return this.append(address, port, undefined, undefined, undefined, extractedAt, expiresAt);
-    }
+  /** The columns every new slot sets (growing the store first when it is full); small enough to inline. */
+  private writeNew(slot: number, address: number, port: number, extractedAt: number, expiresAt: number): void {
     if (slot === this.addr.length) this.resize(slot * 2);
     this.addr[slot] = address;
     this.port[slot] = port;
@@ -89,6 +76,15 @@ export class EndpointStore {
     this.flags[slot] = 0;
     this.liveSlot[slot] = -1;
     this.heapSlot[slot] = -1;
+  }
+
+  /** append() of an IPv4 endpoint without credentials: the ingest's common case. */
+  appendV4(address: number, port: number, extractedAt: number, expiresAt: number): number {
+    const slot = this.length;
+    if (this.hosts !== undefined || this.usernames !== undefined || this.passwords !== undefined) {
+      return this.append(address, port, undefined, undefined, undefined, extractedAt, expiresAt);
+    }
+    this.writeNew(slot, address, port, extractedAt, expiresAt);
     this.length = slot + 1;
     return slot;
   }

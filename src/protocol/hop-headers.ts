@@ -96,15 +96,8 @@ export function forwardResponseHeaders(raw: readonly Buffer[]): string[] {
     if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, raw[i + 1]!.toString('latin1'));
   }
-  if (connection === undefined) return out;
   // Rare: a Connection header naming end-to-end-looking fields; drop those in a second pass.
-  const named = connectionTokens(connection);
-  if (named === undefined) return out;
-  const kept: string[] = [];
-  for (let i = 0; i < out.length; i += 2) {
-    if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
-  }
-  return kept;
+  return connection === undefined ? out : withoutConnectionNamed(out, connection);
 }
 
 /**
@@ -125,12 +118,16 @@ export function forwardResponseFields(fields: readonly string[]): string[] {
     if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, fields[i + 1]!);
   }
-  if (connection === undefined) return out;
+  return connection === undefined ? out : withoutConnectionNamed(out, connection);
+}
+
+/** `fields` without those the Connection header value names (RFC 9110 §7.6.1). */
+function withoutConnectionNamed(fields: string[], connection: string): string[] {
   const named = connectionTokens(connection);
-  if (named === undefined) return out;
+  if (named === undefined) return fields;
   const kept: string[] = [];
-  for (let i = 0; i < out.length; i += 2) {
-    if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+  for (let i = 0; i < fields.length; i += 2) {
+    if (!named.has(fields[i]!.toLowerCase())) kept.push(fields[i]!, fields[i + 1]!);
   }
   return kept;
 }
