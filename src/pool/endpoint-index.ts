@@ -66,18 +66,10 @@ export class EndpointIndex {
    */
   claimV4(address: number, port: number, value: number): number {
     if ((this.used + 1) * 2 > this.table.length) this.grow();
-    const table = this.table;
-    const mask = this.mask;
-    const addr = this.columns.addr;
-    const ports = this.columns.port;
-    let at = mix(address, port) & mask;
-    for (;;) {
-      const v = table[at]!;
-      if (v === 0) break;
-      if (addr[v - 1] === address && ports[v - 1] === port) return v - 1;
-      at = (at + 1) & mask;
-    }
-    table[at] = value + 1;
+    const at = this.find(address, port);
+    const v = this.table[at]!;
+    if (v !== 0) return v - 1;
+    this.table[at] = value + 1;
     this.used++;
     return -1;
   }

@@ -45,15 +45,7 @@ export class LiveSet {
   /** Put `slot` into rotation at the end; false when it already is. */
   add(slot: number): boolean {
     if (this.has(slot)) return false;
-    if (this.length === this.items.length) {
-      const items = new Int32Array(this.items.length * 2);
-      items.set(this.items);
-      this.items = items;
-    }
-    this.store.liveSlot[slot] = this.length;
-    this.items[this.length++] = slot;
-    this.count++;
-    this.listener.added?.(slot);
+    this.push(slot);
     return true;
   }
 

@@ -209,12 +209,7 @@ class ListScan {
 
   /** A scan of the body's list, or undefined when the body is not a JSON answer with a `"list": [`. */
   static of(body: string, contentType: string | undefined): ListScan | undefined {
-    let first = 0;
-    while (first < body.length) {
-      const c = body.charCodeAt(first);
-      if (c > 32 && c !== BOM) break;
-      first++;
-    }
+    const first = firstSignificant(body);
     const type = contentType === undefined ? '' : contentType.toLowerCase();
     if (body.charCodeAt(first) !== LBRACE) return undefined;
     const text = first === 0 ? body : body.slice(first);
@@ -311,16 +306,22 @@ function yieldToLoop(): Promise<void> {
 }
 
 /** The answer's entry list (JSON) or its text, after the envelope and HTML checks. */
-function classifyBody(
-  body: string,
-  contentType: string | undefined,
-): { list: unknown[]; text?: undefined } | { list?: undefined; text: string } {
+/** Index of the body's first character that is not whitespace, a control character or a BOM. */
+function firstSignificant(body: string): number {
   let first = 0;
   while (first < body.length) {
     const c = body.charCodeAt(first);
     if (c > 32 && c !== BOM) break;
     first++;
   }
+  return first;
+}
+
+function classifyBody(
+  body: string,
+  contentType: string | undefined,
+): { list: unknown[]; text?: undefined } | { list?: undefined; text: string } {
+  const first = firstSignificant(body);
   const type = contentType === undefined ? '' : contentType.toLowerCase();
   const lead = body.charCodeAt(first);
 
