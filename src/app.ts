@@ -32,7 +32,7 @@ import { HttpProxyListener, type HttpProxyOptions } from './server/http-proxy.js
 import type { Listener } from './server/listener.js';
 import { SessionPortError, SessionPorts } from './server/session-ports.js';
 import { SocksProxyListener, type SocksProxyOptions } from './server/socks-proxy.js';
-import { createTunnelOpener } from './upstream/opener.js';
+import { createRelayTunnelOpener, createTunnelOpener, tunnelEngine, type TunnelEngine } from './upstream/opener.js';
 import { EndpointResolver, forwardingResolved, resolvingFirst, systemResolver, type Resolver } from './upstream/resolve.js';
 import { createHttpProxyForwarder } from './upstream/http-forward.js';
 import { UpstreamSockets } from './upstream/h1-sockets.js';
@@ -100,6 +100,8 @@ export class SwivelApp {
   readonly refresher: Refresher;
   readonly health: PassiveHealth;
   readonly prober: Prober;
+  /** How tunnels reach upstreams here (--tunnel-engine, or net where the runtime lacks raw handles). */
+  readonly tunnelEngine: TunnelEngine;
   private readonly dialer: Dialer;
   readonly http: HttpProxyListener;
   readonly socks: SocksProxyListener | undefined;
@@ -185,12 +187,18 @@ export class SwivelApp {
             logger,
           });
     this.health = new PassiveHealth({ pool: this.pool, clock, maxFailures: config.health.maxFailures, logger });
+    const engine = (this.tunnelEngine = tunnelEngine(up.tunnelEngine));
+    if (engine !== up.tunnelEngine)
+      logger.info({ wanted: up.tunnelEngine, engine }, 'raw TCP handles unavailable in this runtime: tunnels use net.Socket');
+    // Listeners and the prober relay or close tunnels of either kind; node:http over a SOCKS5
+    // tunnel (tunnel-forward.ts) needs a net.Socket.
+    const openRelayTunnel = resolvingFirst(resolver, createRelayTunnelOpener(up.protocol, up, engine));
     const openTunnel = resolvingFirst(resolver, createTunnelOpener(up.protocol, up));
     this.prober = new Prober({
       pool: this.pool,
       health: this.health,
       clock,
-      openTunnel,
+      openTunnel: openRelayTunnel,
       probeUrl: config.health.probeUrl,
       probeIdleMs: config.health.probeIdleMs,
       concurrency: config.health.probeConcurrency,
@@ -235,7 +243,7 @@ export class SwivelApp {
                 idleTimeoutMs: up.idleTimeoutMs,
               }),
             ),
-      openTunnel,
+      openTunnel: openRelayTunnel,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,
       onSuccess: (h, p) => this.prober.noteTarget(h, p),
@@ -248,7 +256,7 @@ export class SwivelApp {
       port: socksPort ?? 0,
       dialer,
       policy,
-      openTunnel,
+      openTunnel: openRelayTunnel,
       negotiationTimeoutMs: up.socksTimeoutMs,
       idleTimeoutMs: up.idleTimeoutMs,
       logger,

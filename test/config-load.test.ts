@@ -79,6 +79,7 @@ describe('loadConfig defaults', () => {
     });
     expect(c.upstream).toEqual({
       protocol: 'http',
+      tunnelEngine: 'raw',
       connectTimeoutMs: 5_000,
       attemptTimeoutMs: 5_000,
       responseTimeoutMs: 15_000,

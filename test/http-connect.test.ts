@@ -5,7 +5,9 @@ import { SwivelError } from '../src/errors.js';
 import { Endpoint } from '../src/pool/endpoint.js';
 import type { ParsedEndpoint } from '../src/provider/types.js';
 import { authority, connectReplyStep, openHttpTunnel, parseStatusLine } from '../src/upstream/http-connect.js';
-import type { TunnelTimeouts } from '../src/upstream/types.js';
+import { createRelayTunnelOpener } from '../src/upstream/opener.js';
+import type { DialCancel, RelayTunnel, TunnelTimeouts } from '../src/upstream/types.js';
+import { cancelDial, closeTunnel } from '../src/upstream/types.js';
 
 const TIMEOUTS: TunnelTimeouts = { connectTimeoutMs: 1_000, responseTimeoutMs: 1_000 };
 
@@ -121,9 +123,13 @@ describe('connectReplyStep', () => {
 const servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
 
+const tunnels = new Set<RelayTunnel>();
+
 afterEach(async () => {
   for (const s of sockets) s.destroy();
   sockets.clear();
+  for (const t of tunnels) closeTunnel(t);
+  tunnels.clear();
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
@@ -176,15 +182,55 @@ function endpointAt(port: number, extra: Partial<ParsedEndpoint> = {}): Endpoint
   return new Endpoint({ host: '127.0.0.1', port, ...extra }, '*/*/*/*', Date.now(), Date.now() + 60_000);
 }
 
-async function tunnelError(p: Promise<unknown>): Promise<SwivelError> {
+async function tunnelError(p: Promise<RelayTunnel>): Promise<SwivelError> {
   try {
-    const t = (await p) as { socket: net.Socket };
-    track(t.socket);
+    tunnels.add(await p);
   } catch (err) {
     expect(err).toBeInstanceOf(SwivelError);
     return err as SwivelError;
   }
   throw new Error('expected the tunnel to fail');
+}
+
+type Open = (endpoint: Endpoint, host: string, port: number, timeouts: TunnelTimeouts, cancel?: DialCancel) => Promise<RelayTunnel>;
+
+/** Both engines: net.Socket (handshake.ts) and raw handles (raw-handshake.ts), one protocol. */
+const ENGINES: Array<[string, Open]> = [
+  ['net.Socket', openHttpTunnel],
+  [
+    'raw handle',
+    (endpoint, host, port, timeouts, cancel) => createRelayTunnelOpener('http', timeouts, 'raw')(endpoint, host, port, cancel),
+  ],
+];
+
+/** Write to the tunnel's upstream side and read its next chunk, whichever kind it is. */
+function tunnelIo(t: RelayTunnel): { write(s: string): void; next(): Promise<string> } {
+  if ('raw' in t) {
+    return {
+      write: (data) => t.raw.write(data),
+      next: () =>
+        new Promise((resolve, reject) => {
+          t.raw.setSink({
+            onRead: (n, buf) => {
+              resolve(buf.toString('latin1', 0, n));
+              return false;
+            },
+            onEnd: () => reject(new Error('end')),
+            onError: (code) => reject(new Error(code)),
+          });
+          t.raw.readStart();
+        }),
+    };
+  }
+  track(t.socket);
+  return {
+    write: (data) => t.socket.write(data),
+    next: () => {
+      const got = once(t.socket, 'data').then(([c]) => String(c));
+      t.socket.resume();
+      return got;
+    },
+  };
 }
 
 /** A port nothing listens on: bind one, then close it. */
@@ -196,29 +242,29 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('openHttpTunnel over real sockets', () => {
+describe.each(ENGINES)('the CONNECT handshake over real sockets, on %s', (_engine, open) => {
   it('sends CONNECT, resolves on 200 and hands over bytes that came with the reply', async () => {
     const up = await upstream((socket) => socket.write('HTTP/1.1 200 Connection established\r\nVia: test\r\n\r\nHELLO'));
-    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
-    track(tunnel.socket);
+    const tunnel = await open(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
+    tunnels.add(tunnel);
     expect(up.requests).toEqual(['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n']);
     expect(tunnel.head.toString()).toBe('HELLO');
 
-    // The socket is paused and carries the rest of the stream both ways.
+    // Reading is stopped (nothing is lost before the relay takes over); the rest of the stream
+    // goes both ways.
+    const io = tunnelIo(tunnel);
     const server = up.accepted[0]!;
     const fromClient = once(server, 'data');
-    tunnel.socket.write('ping');
+    io.write('ping');
     expect(String((await fromClient)[0])).toBe('ping');
-    const fromServer = once(tunnel.socket, 'data');
     server.write('pong');
-    tunnel.socket.resume();
-    expect(String((await fromServer)[0])).toBe('pong');
+    expect(await io.next()).toBe('pong');
   });
 
   it('resolves with an empty head when nothing follows the reply', async () => {
     const up = await upstream((socket) => socket.write('HTTP/1.1 200 OK\r\n\r\n'));
-    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 80, TIMEOUTS);
-    track(tunnel.socket);
+    const tunnel = await open(endpointAt(up.port), 'example.com', 80, TIMEOUTS);
+    tunnels.add(tunnel);
     expect(tunnel.head.length).toBe(0);
   });
 
@@ -227,15 +273,15 @@ describe('openHttpTunnel over real sockets', () => {
       socket.write('HTTP/1.1 200 Connection estab');
       setTimeout(() => socket.write('lished\r\n\r\nX'), 20);
     });
-    const tunnel = await openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
-    track(tunnel.socket);
+    const tunnel = await open(endpointAt(up.port), 'example.com', 443, TIMEOUTS);
+    tunnels.add(tunnel);
     expect(tunnel.head.toString()).toBe('X');
   });
 
   it('sends the endpoint’s credentials and brackets an IPv6 target', async () => {
     const up = await upstream((socket) => socket.write('HTTP/1.1 200 OK\r\n\r\n'));
-    const tunnel = await openHttpTunnel(endpointAt(up.port, { username: 'u1', password: 'p:w' }), '2001:db8::1', 8443, TIMEOUTS);
-    track(tunnel.socket);
+    const tunnel = await open(endpointAt(up.port, { username: 'u1', password: 'p:w' }), '2001:db8::1', 8443, TIMEOUTS);
+    tunnels.add(tunnel);
     const auth = Buffer.from('u1:p:w').toString('base64');
     expect(up.requests).toEqual([
       `CONNECT [2001:db8::1]:8443 HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`,
@@ -249,7 +295,7 @@ describe('openHttpTunnel over real sockets', () => {
       (socket) => (serverClosed = once(socket, 'close')),
     );
     const ep = endpointAt(up.port, { username: 'u', password: 'wrong' });
-    const err = await tunnelError(openHttpTunnel(ep, 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(ep, 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_auth_failed');
     expect(err.details).toEqual({ endpoint: ep.id, status: 407 });
     await serverClosed;
@@ -257,32 +303,32 @@ describe('openHttpTunnel over real sockets', () => {
 
   it('fails with upstream_rejected on 403, keeping the status', async () => {
     const up = await upstream((socket) => socket.write('HTTP/1.1 403 Forbidden\r\n\r\n'));
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_rejected');
     expect(err.details?.status).toBe(403);
   });
 
   it('fails with upstream_protocol on a reply that is not HTTP', async () => {
     const up = await upstream((socket) => socket.write('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_protocol');
   });
 
   it('fails with upstream_protocol on an endless reply head', async () => {
     const up = await upstream((socket) => socket.write(`HTTP/1.1 200 OK\r\nX-Pad: ${'a'.repeat(20 * 1024)}`));
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_protocol');
   });
 
   it('fails with upstream_reset when the upstream closes right after accepting', async () => {
     const up = await upstream(undefined, (socket) => socket.destroy());
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_reset');
   });
 
   it('fails with upstream_reset when the upstream closes after reading the request', async () => {
     const up = await upstream((socket) => socket.end());
-    const err = await tunnelError(openHttpTunnel(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_reset');
     expect(up.requests).toHaveLength(1);
   });
@@ -290,9 +336,7 @@ describe('openHttpTunnel over real sockets', () => {
   it('fails with upstream_timeout when the upstream never answers', async () => {
     const up = await upstream(() => {});
     const started = Date.now();
-    const err = await tunnelError(
-      openHttpTunnel(endpointAt(up.port), 'example.com', 443, { connectTimeoutMs: 1_000, responseTimeoutMs: 100 }),
-    );
+    const err = await tunnelError(open(endpointAt(up.port), 'example.com', 443, { connectTimeoutMs: 1_000, responseTimeoutMs: 100 }));
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(err.code).toBe('upstream_timeout');
     expect(err.details?.phase).toBe('response');
@@ -300,7 +344,23 @@ describe('openHttpTunnel over real sockets', () => {
 
   it('fails with upstream_refused when nothing listens', async () => {
     const port = await closedPort();
-    const err = await tunnelError(openHttpTunnel(endpointAt(port), 'example.com', 443, TIMEOUTS));
+    const err = await tunnelError(open(endpointAt(port), 'example.com', 443, TIMEOUTS));
     expect(err.code).toBe('upstream_refused');
+  });
+
+  it('fails with client_closed when the client leaves mid-handshake, and closes the upstream connection', async () => {
+    let serverClosed!: Promise<unknown>;
+    let requested!: () => void;
+    const gotRequest = new Promise<void>((resolve) => (requested = resolve));
+    const up = await upstream(
+      () => requested(),
+      (socket) => (serverClosed = once(socket, 'close')),
+    );
+    const cancel: DialCancel = { cancelled: false, onCancel: undefined };
+    const pending = tunnelError(open(endpointAt(up.port), 'example.com', 443, TIMEOUTS, cancel));
+    await gotRequest;
+    cancelDial(cancel);
+    expect((await pending).code).toBe('client_closed');
+    await serverClosed;
   });
 });

@@ -359,3 +359,19 @@ function curl(args: string[]): Promise<string> {
 }
 
 const ipOf = (body: string): string => (JSON.parse(body) as { ip: string }).ip;
+
+describe.each(['raw', 'net'] as const)('--tunnel-engine %s', (engine) => {
+  it.each(['http', 'socks5'] as const)('SOCKS5 and CONNECT clients rotate through %s upstreams, bytes intact', async (protocol) => {
+    const { sim, app, httpPort, to } = await setup(
+      { 'tunnel-engine': engine, 'upstream-protocol': protocol },
+      { upstreamProtocol: protocol },
+    );
+    // This runtime has the handles: asking for raw must not fall back silently.
+    expect(app.tunnelEngine).toBe(engine);
+    const ips = await sequentialIps(2, to());
+    for (let i = 0; i < 2; i++) ips.push(await ipViaHttpConnect(httpPort, sim.target.port));
+    expect(new Set(ips).size).toBe(4);
+    for (const ip of ips) expect(localAddresses(sim)).toContain(ip);
+    expect(sim.upstreams.reduce((n, u) => n + u.connects, 0)).toBe(4);
+  });
+});

@@ -3,12 +3,16 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relay } from '../src/server/relay.js';
+import { relayRaw } from '../src/server/raw-relay.js';
+import { RawTcp } from '../src/upstream/raw-tcp.js';
 import { connectReusingReads, READ_BUFFER_BYTES } from '../src/upstream/reused-reads.js';
 
 /**
  * The relay on real loopback sockets, in the shape swivel uses it: `client` is an accepted socket
- * (plain 'data' events), `upstream` an outgoing socket reading into reused buffers. "far" is the
- * peer behind the upstream (the target, as far as the relay can tell), "near" the user's end.
+ * (plain 'data' events), `upstream` an outgoing connection reading into reused buffers — a
+ * net.Socket (relay.ts) or a raw libuv handle (raw-relay.ts); every behaviour is checked on both.
+ * "far" is the peer behind the upstream (the target, as far as the relay can tell), "near" the
+ * user's end.
  */
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -27,7 +31,7 @@ interface Tunnel {
   near: net.Socket;
   far: net.Socket;
   client: net.Socket;
-  upstream: net.Socket;
+  upstream: { readonly bytesRead: number; readonly destroyed: boolean };
   closes: number;
   closed: Promise<void>;
 }
@@ -40,20 +44,45 @@ async function acceptOne(allowHalfOpen = false): Promise<{ port: number; accepte
   return { port: portOf(server), accepted };
 }
 
+/** How the relay's upstream side reads: reused buffers (net), plain 'data' events, or a raw handle. */
+type UpstreamKind = 'reused' | 'plain' | 'raw';
+
+function rawConnect(port: number): Promise<RawTcp> {
+  const raw = new RawTcp();
+  return new Promise((resolve, reject) => {
+    const failed = raw.connect('127.0.0.1', port, (status) => (status === 0 ? resolve(raw) : reject(new Error(`connect ${status}`))));
+    if (failed !== undefined) reject(new Error(failed));
+  });
+}
+
 /** `halfOpen`: both accepted sockets allow half-open connections (node:http's CONNECT sockets do). */
-async function tunnel(idleTimeoutMs = 30_000, reused = true, halfOpen = false): Promise<Tunnel> {
+async function tunnel(idleTimeoutMs = 30_000, kind: UpstreamKind = 'reused', halfOpen = false): Promise<Tunnel> {
   const farEnd = await acceptOne(halfOpen);
   const nearEnd = await acceptOne(halfOpen);
-  const upstream = reused ? connectReusingReads({ host: '127.0.0.1', port: farEnd.port }) : net.connect(farEnd.port, '127.0.0.1');
   const near = net.connect(nearEnd.port, '127.0.0.1');
-  const [far, client] = await Promise.all([farEnd.accepted, nearEnd.accepted, once(upstream, 'connect'), once(near, 'connect')]);
-  cleanup.push(() => [near, far, client, upstream].forEach((s) => s.destroy()));
   let resolveClosed!: () => void;
-  const t: Tunnel = { near, far, client, upstream, closes: 0, closed: new Promise((r) => (resolveClosed = r)) };
-  relay(client, upstream, idleTimeoutMs, () => {
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const onClose = (): void => {
     t.closes++;
     resolveClosed();
-  });
+  };
+  let t: Tunnel;
+  if (kind === 'raw') {
+    const [raw, far, client] = await Promise.all([rawConnect(farEnd.port), farEnd.accepted, nearEnd.accepted, once(near, 'connect')]);
+    cleanup.push(() => {
+      [near, far, client].forEach((s) => s.destroy());
+      raw.close();
+    });
+    t = { near, far, client, upstream: raw, closes: 0, closed };
+    relayRaw(client, raw, idleTimeoutMs, onClose);
+    return t;
+  }
+  const upstream =
+    kind === 'reused' ? connectReusingReads({ host: '127.0.0.1', port: farEnd.port }) : net.connect(farEnd.port, '127.0.0.1');
+  const [far, client] = await Promise.all([farEnd.accepted, nearEnd.accepted, once(upstream, 'connect'), once(near, 'connect')]);
+  cleanup.push(() => [near, far, client, upstream].forEach((s) => s.destroy()));
+  t = { near, far, client, upstream, closes: 0, closed };
+  relay(client, upstream, idleTimeoutMs, onClose);
   return t;
 }
 
@@ -88,9 +117,9 @@ function slowRead(socket: net.Socket): Promise<Buffer> {
   });
 }
 
-describe('relay', () => {
+describe.each(['reused', 'raw'] as const)('relay, %s upstream', (kind) => {
   it('delivers bulk downloads byte for byte on concurrent tunnels sharing the reused read buffer', async () => {
-    const tunnels = await Promise.all([1, 2, 3, 4].map(() => tunnel()));
+    const tunnels = await Promise.all([1, 2, 3, 4].map(() => tunnel(30_000, kind)));
     const bodies = tunnels.map((_, i) => pattern(3 * 1024 * 1024 + 777 * i, i + 1));
     const received = tunnels.map((t) => slowRead(t.near));
     tunnels.forEach((t, i) => t.far.end(bodies[i]!));
@@ -108,7 +137,7 @@ describe('relay', () => {
   });
 
   it('keeps bytes intact when the client stops reading until the relay is backed up (writes wait in the kernel queue)', async () => {
-    const tunnels = await Promise.all([1, 2].map(() => tunnel()));
+    const tunnels = await Promise.all([1, 2].map(() => tunnel(30_000, kind)));
     const bodies = tunnels.map((_, i) => pattern(24 * 1024 * 1024 + 333 * i, i + 11));
     for (const t of tunnels) t.near.pause();
     tunnels.forEach((t, i) => t.far.end(bodies[i]!));
@@ -120,7 +149,7 @@ describe('relay', () => {
   });
 
   it('delivers small interleaved chunks both ways in order', async () => {
-    const t = await tunnel();
+    const t = await tunnel(30_000, kind);
     const down: Buffer[] = [];
     const up: Buffer[] = [];
     t.near.on('data', (c: Buffer) => down.push(c));
@@ -140,7 +169,7 @@ describe('relay', () => {
   });
 
   it('delivers a bulk upload byte for byte', async () => {
-    const t = await tunnel();
+    const t = await tunnel(30_000, kind);
     const body = pattern(2 * 1024 * 1024 + 5, 9);
     const received = slowRead(t.far);
     t.near.end(body);
@@ -148,22 +177,19 @@ describe('relay', () => {
     expect(sha(got)).toBe(sha(body));
   });
 
-  it.each([true, false])(
-    'a FIN from the far side reaches the client after all data (reused reads: %s), then onClose once',
-    async (reused) => {
-      const t = await tunnel(30_000, reused);
-      const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
-      const received = slowRead(t.near);
-      t.far.end(body);
-      expect(sha(await received)).toBe(sha(body));
-      await t.closed;
-      expect(t.closes).toBe(1);
-      expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
-    },
-  );
+  it('a FIN from the far side reaches the client after all data, then onClose once', async () => {
+    const t = await tunnel(30_000, kind);
+    const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
+    const received = slowRead(t.near);
+    t.far.end(body);
+    expect(sha(await received)).toBe(sha(body));
+    await t.closed;
+    expect(t.closes).toBe(1);
+    expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
+  });
 
   it('forwards a half-close from a half-open client: the far side sees end and can still answer', async () => {
-    const t = await tunnel(30_000, true, true);
+    const t = await tunnel(30_000, kind, true);
     const request = slowRead(t.far);
     const answer = slowRead(t.near);
     t.near.end('request');
@@ -175,17 +201,30 @@ describe('relay', () => {
   });
 
   it('closes both sides after the idle timeout, onClose once', async () => {
-    const t = await tunnel(50);
+    const t = await tunnel(50, kind);
     await Promise.all([t.closed, once(t.near, 'close'), once(t.far, 'close')]);
     expect(t.closes).toBe(1);
   });
 
   it('a reset on one side tears down both, onClose once', async () => {
-    const t = await tunnel();
+    const t = await tunnel(30_000, kind);
     t.near.on('error', () => undefined);
     t.far.on('error', () => undefined);
     t.far.resetAndDestroy();
     await Promise.all([t.closed, once(t.near, 'close')]);
+    expect(t.closes).toBe(1);
+    expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
+  });
+});
+
+describe('relay, net.Socket upstream only', () => {
+  it('a FIN from the far side reaches the client after all data (plain reads), then onClose once', async () => {
+    const t = await tunnel(30_000, 'plain');
+    const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
+    const received = slowRead(t.near);
+    t.far.end(body);
+    expect(sha(await received)).toBe(sha(body));
+    await t.closed;
     expect(t.closes).toBe(1);
     expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
   });

@@ -157,6 +157,7 @@ export function loadConfig(flags: RawFlags, env: Env = process.env): SwivelConfi
     },
     upstream: {
       protocol: get('upstream-protocol'),
+      tunnelEngine: get('tunnel-engine'),
       connectTimeoutMs: get('connect-timeout'),
       responseTimeoutMs: get('response-timeout'),
       attemptTimeoutMs: get('attempt-timeout') ?? Math.max(1, Math.round(get('response-timeout') / 3)),

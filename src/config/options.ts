@@ -3,7 +3,7 @@
  * from it, and load.ts resolves values from it (defaults ← env `SWIVEL_<NAME>` ← flags), so a flag,
  * its environment variable, its default and its help text can never drift apart.
  */
-import { ENDPOINT_NETWORKS, EXTRACT_SIZINGS, LOG_LEVELS, ROTATE_STRATEGIES, UPSTREAM_PROTOCOLS } from './types.js';
+import { ENDPOINT_NETWORKS, EXTRACT_SIZINGS, LOG_LEVELS, ROTATE_STRATEGIES, TUNNEL_ENGINES, UPSTREAM_PROTOCOLS } from './types.js';
 
 export type OptionKind = 'string' | 'int' | 'duration' | 'enum' | 'boolean' | 'credentials' | 'secret';
 
@@ -276,6 +276,13 @@ export const OPTIONS = {
     describe: 'Protocol spoken to upstream endpoints',
     choices: UPSTREAM_PROTOCOLS,
     default: 'http',
+  },
+  'tunnel-engine': {
+    kind: 'enum',
+    group: 'Upstream',
+    describe: 'How tunnels reach upstreams: raw libuv handles (falls back to net where the runtime lacks them) or net.Socket',
+    choices: TUNNEL_ENGINES,
+    default: 'raw',
   },
   'connect-timeout': { kind: 'duration', group: 'Upstream', describe: 'TCP connect timeout to an upstream', default: '5s' },
   'response-timeout': {

@@ -5,6 +5,9 @@ export const ROTATE_STRATEGIES: readonly RotateStrategy[] = ['round-robin', 'ran
 
 export type UpstreamProtocol = 'http' | 'socks5';
 export const UPSTREAM_PROTOCOLS: readonly UpstreamProtocol[] = ['http', 'socks5'];
+/** How tunnels reach upstreams: libuv handles (`raw`, the default where the runtime has them) or net.Socket. */
+export type TunnelEngine = 'raw' | 'net';
+export const TUNNEL_ENGINES: readonly TunnelEngine[] = ['raw', 'net'];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -109,6 +112,7 @@ export interface AdminConfig {
 
 export interface UpstreamConfig {
   protocol: UpstreamProtocol;
+  tunnelEngine: TunnelEngine;
   connectTimeoutMs: number;
   responseTimeoutMs: number;
   /** Hedge point: another endpoint is tried alongside an attempt silent this long. */

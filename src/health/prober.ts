@@ -14,14 +14,14 @@ import { isSwivelError, SwivelError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { isExpired, type Endpoint } from '../pool/endpoint.js';
 import type { EndpointPool } from '../pool/pool.js';
-import type { TunnelOpener } from '../upstream/types.js';
+import { closeTunnel, type RelayTunnelOpener } from '../upstream/types.js';
 import type { PassiveHealth } from './passive.js';
 
 export interface ProberOptions {
   pool: EndpointPool;
   health: PassiveHealth;
   clock: Clock;
-  openTunnel: TunnelOpener;
+  openTunnel: RelayTunnelOpener;
   probeUrl?: string | undefined;
   probeIdleMs: number;
   concurrency: number;
@@ -106,7 +106,7 @@ export class Prober {
     e.lastProbedAt = this.options.clock.now();
     try {
       const tunnel = await this.options.openTunnel(e, target.host, target.port);
-      tunnel.socket.destroy();
+      closeTunnel(tunnel);
       this.probesOk++;
       if (e.health === 'ejected') this.options.health.readmit(e, 'probe succeeded');
       else this.options.health.success(e);

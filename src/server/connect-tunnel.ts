@@ -16,9 +16,10 @@ import type { Endpoint } from '../pool/endpoint.js';
 import type { Dialer } from './dialer.js';
 import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
+import { relayRaw } from './raw-relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
-import type { DialCancel, Tunnel, TunnelOpener } from '../upstream/types.js';
-import { cancelDial } from '../upstream/types.js';
+import type { DialCancel, RelayTunnel, RelayTunnelOpener } from '../upstream/types.js';
+import { cancelDial, closeTunnel } from '../upstream/types.js';
 import { checkTarget, type TargetPolicy } from './target-policy.js';
 import { answerFor, sendRawAnswer } from './http-answer.js';
 import { parseProxyAuthorization } from './http-auth.js';
@@ -29,7 +30,7 @@ export interface ConnectTunnelOptions {
   dialer: Dialer;
   policy: AuthPolicy;
   selectionForPort?: ((localPort: number) => ClientSelection | undefined) | undefined;
-  openTunnel: TunnelOpener;
+  openTunnel: RelayTunnelOpener;
   idleTimeoutMs: number;
   targetPolicy: TargetPolicy;
   onSuccess?: ((host: string, port: number) => void) | undefined;
@@ -114,7 +115,7 @@ export class ConnectTunnels {
         },
         x,
         (endpoint, ctl) => openTunnel(endpoint, host, port, ctl),
-        destroyTunnel,
+        closeTunnel,
       )
       .then(
         (tunnel) => this.established(x, tunnel),
@@ -125,23 +126,28 @@ export class ConnectTunnels {
       );
   }
 
-  private established(x: ConnectExchange, tunnel: Tunnel): void {
+  private established(x: ConnectExchange, tunnel: RelayTunnel): void {
     const socket = x.socket;
     socket.removeListener('end', clientEnded);
     this.o.connections.idle(socket, x);
     if (socket.destroyed || x.cancelled) {
-      tunnel.socket.destroy();
+      closeTunnel(tunnel);
       socket.destroy();
       return;
     }
     this.o.onSuccess?.(x.host, x.port);
     socket.write(tunnel.head.length > 0 ? Buffer.concat([ESTABLISHED, tunnel.head]) : ESTABLISHED);
-    if (x.early.length > 0) tunnel.socket.write(x.early);
     x.written0 += ESTABLISHED.length;
     x.setupMs = performance.now() - x.startedAt;
     // An open tunnel keeps its endpoint in flight until it closes (status page).
     x.endpoint!.inFlight++;
-    relay(socket, tunnel.socket, this.o.idleTimeoutMs, x);
+    if ('raw' in tunnel) {
+      if (x.early.length > 0) tunnel.raw.write(x.early);
+      relayRaw(socket, tunnel.raw, this.o.idleTimeoutMs, x);
+    } else {
+      if (x.early.length > 0) tunnel.socket.write(x.early);
+      relay(socket, tunnel.socket, this.o.idleTimeoutMs, x);
+    }
   }
 
   private failed(x: ConnectExchange, err: unknown): void {
@@ -211,8 +217,4 @@ export class ConnectTunnels {
 /** Shared by every CONNECT socket while its tunnel is dialled: `this` is the socket. */
 function clientEnded(this: net.Socket): void {
   this.destroy();
-}
-
-function destroyTunnel(tunnel: Tunnel): void {
-  tunnel.socket.destroy();
 }

@@ -20,7 +20,7 @@ import type { Listener } from './listener.js';
 import { withoutQuery, type OutcomeHook } from './outcome.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { isReplayable, type Delivery, type Forwarder, type UpstreamAnswer } from '../upstream/http-forward.js';
-import { cancelDial, type DialCancel, type TunnelOpener } from '../upstream/types.js';
+import { cancelDial, type DialCancel, type RelayTunnelOpener } from '../upstream/types.js';
 import { isLocalExhaustion } from '../errno.js';
 import {
   MAX_URI_LENGTH,
@@ -53,7 +53,7 @@ export interface HttpProxyOptions {
   selectionForPort?: (localPort: number) => ClientSelection | undefined;
   /** Sends plain (absolute-URI) requests through an endpoint. */
   forward: Forwarder;
-  openTunnel: TunnelOpener;
+  openTunnel: RelayTunnelOpener;
   idleTimeoutMs: number;
   logger?: Logger;
   /** Told of every target reached, so the prober can reuse a known-good one. */

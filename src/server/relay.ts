@@ -16,15 +16,8 @@
  * socket.bytesRead/bytesWritten there.
  */
 import type net from 'node:net';
-import {
-  isSharedReadBuffer,
-  readNextInto,
-  readsIntoReusedBuffers,
-  releaseReadBuffer,
-  setReadSink,
-  takeReadBuffer,
-  type ReadSink,
-} from '../upstream/reused-reads.js';
+import { readNextInto, readsIntoReusedBuffers, setReadSink } from '../upstream/reused-reads.js';
+import { ReusedReadPump, type PumpSource } from './read-pump.js';
 
 /** Told once when a tunnel closed: a function, or an object whose closed() is called (no closure). */
 export type RelayClosed = (() => void) | { closed(): void };
@@ -65,7 +58,8 @@ class Relay {
       if (!dst.destroyed) dst.end();
     });
     if (readsIntoReusedBuffers(src)) {
-      const pump = new ReusedReadPump(this, src, dst);
+      const source: PumpSource = { readNextInto, resume: () => src.resume(), get destroyed() { return src.destroyed; } };
+      const pump = new ReusedReadPump(this, source, dst);
       setReadSink(src, pump);
       dst.on('drain', () => pump.drained());
       // Bytes pushed before the relay took over (none from our handshake, which leaves the socket
@@ -103,58 +97,5 @@ class Relay {
     const onClose = this.onClose;
     if (typeof onClose === 'function') onClose();
     else onClose?.closed();
-  }
-}
-
-/** One direction whose source reads into reused buffers (upstream/reused-reads.ts). */
-class ReusedReadPump implements ReadSink {
-  /** Waiting for the peer's 'drain' (a copied chunk filled its buffer). */
-  private waitingForDrain = false;
-  /** Waiting for a write from an owned buffer to leave (the buffer cannot take a read before). */
-  private waitingForFlush = false;
-  private readonly flushed = (): void => {
-    if (!this.waitingForFlush) return;
-    this.waitingForFlush = false;
-    if (!this.src.destroyed) this.src.resume();
-  };
-
-  constructor(
-    private readonly relay: Relay,
-    private readonly src: net.Socket,
-    private readonly dst: net.Socket,
-  ) {}
-
-  onRead(nread: number, buf: Buffer): boolean {
-    const dst = this.dst;
-    if (dst.destroyed) return false;
-    this.relay.touch();
-    // Straight from an owned buffer, but only behind nothing: then a write still pending after
-    // write() returned is this chunk alone, and its callback says when the buffer is free.
-    if (!isSharedReadBuffer(buf) && dst.writableLength === 0) {
-      dst.write(nread === buf.length ? buf : buf.subarray(0, nread), this.flushed);
-      if (dst.writableLength > 0) {
-        this.waitingForFlush = true;
-        readNextInto(buf);
-        return false;
-      }
-      // A short read ends the burst: back to the shared buffer, this one to the spare list.
-      if (nread === buf.length) readNextInto(buf);
-      else releaseReadBuffer(buf);
-      return true;
-    }
-    const chunk = Buffer.allocUnsafe(nread);
-    buf.copy(chunk, 0, 0, nread);
-    // A full read means more is queued in the kernel: read the rest of the burst into an owned buffer.
-    if (nread === buf.length) readNextInto(isSharedReadBuffer(buf) ? takeReadBuffer() : buf);
-    else if (!isSharedReadBuffer(buf)) releaseReadBuffer(buf);
-    if (dst.write(chunk)) return true;
-    this.waitingForDrain = true;
-    return false;
-  }
-
-  drained(): void {
-    if (!this.waitingForDrain) return;
-    this.waitingForDrain = false;
-    if (!this.src.destroyed) this.src.resume();
   }
 }

@@ -11,8 +11,9 @@ import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
 import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
+import { relayRaw } from './raw-relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
-import { cancelDial, type DialCancel, type Tunnel, type TunnelOpener } from '../upstream/types.js';
+import { cancelDial, closeTunnel, type DialCancel, type RelayTunnel, type RelayTunnelOpener } from '../upstream/types.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import { isLocalExhaustion } from '../errno.js';
 import { applySocketCap } from './limits.js';
@@ -26,7 +27,7 @@ export interface SocksProxyOptions {
   policy: AuthPolicy;
   /** Session ports: a fixed selection by the local port the client reached, instead of credentials. */
   selectionForPort?: (localPort: number) => ClientSelection | undefined;
-  openTunnel: TunnelOpener;
+  openTunnel: RelayTunnelOpener;
   negotiationTimeoutMs: number;
   idleTimeoutMs: number;
   logger?: Logger;
@@ -133,7 +134,7 @@ export class SocksProxyListener implements Listener {
       socket.destroy();
     }, this.options.negotiationTimeoutMs);
     timer.unref();
-    let tunnel: Tunnel | undefined;
+    let tunnel: RelayTunnel | undefined;
     const startedAt = performance.now();
     const trace: DialTrace = { attempts: 0, endpoint: undefined };
     let target = '';
@@ -162,7 +163,7 @@ export class SocksProxyListener implements Listener {
             break;
           case 'close':
             clearTimeout(timer);
-            tunnel?.socket.destroy();
+            if (tunnel !== undefined) closeTunnel(tunnel);
             this.log.debug({ reason: action.reason }, 'SOCKS connection refused');
             socket.end();
             return;
@@ -190,15 +191,21 @@ export class SocksProxyListener implements Listener {
             socket.off('data', onData);
             const t = tunnel!;
             if (t.head.length > 0) socket.write(t.head);
-            if (action.head.length > 0) t.socket.write(action.head);
             const setupMs = performance.now() - startedAt;
             // An open tunnel keeps its endpoint in flight until it closes (status page).
             const endpoint = trace.endpoint!;
             endpoint.inFlight++;
-            relay(socket, t.socket, this.options.idleTimeoutMs, () => {
+            const closed = (): void => {
               endpoint.inFlight--;
               report('ok', 0, setupMs);
-            });
+            };
+            if ('raw' in t) {
+              if (action.head.length > 0) t.raw.write(action.head);
+              relayRaw(socket, t.raw, this.options.idleTimeoutMs, closed);
+            } else {
+              if (action.head.length > 0) t.socket.write(action.head);
+              relay(socket, t.socket, this.options.idleTimeoutMs, closed);
+            }
             return;
           }
         }
@@ -226,7 +233,7 @@ export class SocksProxyListener implements Listener {
     negotiation: SocksNegotiation,
     socket: net.Socket,
     trace: DialTrace,
-  ): Promise<Tunnel | SwivelError> {
+  ): Promise<RelayTunnel | SwivelError> {
     try {
       checkTarget(host, port, this.options.targetPolicy ?? OPEN_POLICY);
       const selection = 'geo' in client ? client : authorize(client.username, client.password, this.policy);
@@ -239,11 +246,11 @@ export class SocksProxyListener implements Listener {
           { ...selection, replayable: true, cancel },
           trace,
           (endpoint, ctl) => this.options.openTunnel(endpoint, host, port, ctl),
-          destroyTunnel,
+          closeTunnel,
         )
         .finally(() => socket.off('close', onGone));
       if (socket.destroyed || negotiation.state === 'closed') {
-        tunnel.socket.destroy();
+        closeTunnel(tunnel);
         return new SwivelError('client_closed', 'client closed the connection');
       }
       this.options.onSuccess?.(host, port);
@@ -259,8 +266,3 @@ export class SocksProxyListener implements Listener {
 }
 
 function noop(): void {}
-
-/** A tunnel that opened after its dial had settled (a hedge that lost by a tick). */
-function destroyTunnel(tunnel: Tunnel): void {
-  tunnel.socket.destroy();
-}

@@ -28,11 +28,16 @@ export type StepResult =
 /** The one 'more' answer, so waiting for bytes allocates nothing. */
 export const MORE: StepResult = Object.freeze({ kind: 'more' });
 
+/** Where a protocol writes its requests: a net.Socket, or a raw handle (raw-tcp.ts). */
+export interface HandshakeOut {
+  write(data: Buffer | string): unknown;
+}
+
 export interface HandshakeProtocol {
   /** First bytes to send once TCP is up. */
-  start(socket: net.Socket): void;
+  start(out: HandshakeOut): void;
   /** `received` may be a view of a reused buffer: keep nothing of it past the call. */
-  step(received: Buffer, socket: net.Socket): StepResult;
+  step(received: Buffer, out: HandshakeOut): StepResult;
   /** Most bytes to buffer before giving up on the peer. */
   maxReplyBytes: number;
 }

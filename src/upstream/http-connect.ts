@@ -7,7 +7,7 @@
  */
 import { SwivelError } from '../errors.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
-import { MORE, runHandshake, type StepResult } from './handshake.js';
+import { MORE, runHandshake, type HandshakeProtocol, type StepResult } from './handshake.js';
 import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -79,6 +79,19 @@ export function connectReplyStep(received: Buffer, endpointId: string): StepResu
   return { kind: 'failed', error: new SwivelError('upstream_rejected', `upstream proxy answered CONNECT with ${status}`, { details }) };
 }
 
+/** The CONNECT exchange, for either runner (handshake.ts on net.Socket, raw-handshake.ts on a handle). */
+export function httpConnectProtocol(endpoint: Endpoint, targetHost: string, targetPort: number): HandshakeProtocol {
+  return {
+    maxReplyBytes: 16 * 1024,
+    start(out) {
+      const target = authority(targetHost, targetPort);
+      const auth = upstreamAuthorization(endpoint);
+      out.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth === undefined ? '' : `Proxy-Authorization: ${auth}\r\n`}\r\n`);
+    },
+    step: (received) => connectReplyStep(received, endpoint.id),
+  };
+}
+
 export function openHttpTunnel(
   endpoint: Endpoint,
   targetHost: string,
@@ -86,13 +99,5 @@ export function openHttpTunnel(
   timeouts: TunnelTimeouts,
   cancel?: DialCancel,
 ): Promise<Tunnel> {
-  return runHandshake(endpoint, timeouts, cancel, {
-    maxReplyBytes: 16 * 1024,
-    start(socket) {
-      const target = authority(targetHost, targetPort);
-      const auth = upstreamAuthorization(endpoint);
-      socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth === undefined ? '' : `Proxy-Authorization: ${auth}\r\n`}\r\n`);
-    },
-    step: (received) => connectReplyStep(received, endpoint.id),
-  });
+  return runHandshake(endpoint, timeouts, cancel, httpConnectProtocol(endpoint, targetHost, targetPort));
 }

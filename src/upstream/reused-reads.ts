@@ -70,6 +70,11 @@ export function readNextInto(buf: Buffer): void {
   nextBuffer = buf;
 }
 
+/** The buffer every socket reads into unless its sink moved it to an owned one (raw-tcp.ts too). */
+export function sharedReadBuffer(): Buffer {
+  return REST;
+}
+
 /** True for the shared buffer: its bytes are gone once onRead returns. */
 export function isSharedReadBuffer(buf: Buffer): boolean {
   return buf === REST;

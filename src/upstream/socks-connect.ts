@@ -3,7 +3,6 @@
  * when the endpoint has credentials. Domain targets are sent as ATYP 3 so the upstream resolves
  * them: resolving locally would leak our DNS and pick addresses for the wrong country.
  */
-import type net from 'node:net';
 import { SwivelError } from '../errors.js';
 import type { Endpoint } from '../pool/endpoint.js';
 import {
@@ -16,7 +15,7 @@ import {
   encodeGreeting,
   encodeRequest,
 } from '../protocol/socks5.js';
-import { MORE, runHandshake, type StepResult } from './handshake.js';
+import { MORE, runHandshake, type HandshakeOut, type HandshakeProtocol, type StepResult } from './handshake.js';
 import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
 
 type Phase = 'method' | 'auth' | 'reply';
@@ -25,25 +24,20 @@ type Phase = 'method' | 'auth' | 'reply';
 const GREETING_NO_AUTH = encodeGreeting([Method.NO_AUTH]);
 const GREETING_WITH_AUTH = encodeGreeting([Method.NO_AUTH, Method.USER_PASS]);
 
-export function openSocksTunnel(
-  endpoint: Endpoint,
-  targetHost: string,
-  targetPort: number,
-  timeouts: TunnelTimeouts,
-  cancel?: DialCancel,
-): Promise<Tunnel> {
+/** The SOCKS5 exchange, for either runner (handshake.ts on net.Socket, raw-handshake.ts on a handle). */
+export function socksProtocol(endpoint: Endpoint, targetHost: string, targetPort: number): HandshakeProtocol {
   let phase: Phase = 'method';
   const details = { endpoint: endpoint.id } as const;
   const protocolError = (what: string): StepResult => ({
     kind: 'failed',
     error: new SwivelError('upstream_protocol', `upstream SOCKS5 proxy sent a malformed ${what}`, { details }),
   });
-  const sendRequest = (socket: net.Socket): void => {
+  const sendRequest = (socket: HandshakeOut): void => {
     phase = 'reply';
     socket.write(encodeRequest({ cmd: Command.CONNECT, host: targetHost, port: targetPort }));
   };
 
-  return runHandshake(endpoint, timeouts, cancel, {
+  return {
     maxReplyBytes: 1024,
     start(socket) {
       socket.write(endpoint.username === undefined ? GREETING_NO_AUTH : GREETING_WITH_AUTH);
@@ -101,5 +95,15 @@ export function openSocksTunnel(
       }
       return { kind: 'established', consumed: r.consumed };
     },
-  });
+  };
+}
+
+export function openSocksTunnel(
+  endpoint: Endpoint,
+  targetHost: string,
+  targetPort: number,
+  timeouts: TunnelTimeouts,
+  cancel?: DialCancel,
+): Promise<Tunnel> {
+  return runHandshake(endpoint, timeouts, cancel, socksProtocol(endpoint, targetHost, targetPort));
 }

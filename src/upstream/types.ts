@@ -4,6 +4,7 @@
  */
 import type net from 'node:net';
 import type { Endpoint } from '../pool/endpoint.js';
+import type { RawTcp } from './raw-tcp.js';
 
 export interface TunnelTimeouts {
   connectTimeoutMs: number;
@@ -16,11 +17,29 @@ export interface Tunnel {
   head: Buffer;
 }
 
+/** A tunnel whose upstream side is a raw libuv handle (raw-tcp.ts): what listeners relay. */
+export interface RawTunnel {
+  raw: RawTcp;
+  head: Buffer;
+}
+
+/** What a listener's relay takes: either kind. */
+export type RelayTunnel = Tunnel | RawTunnel;
+
 /**
  * Open a tunnel to `host:port` through `endpoint` (HTTP CONNECT or SOCKS5, chosen once at start).
  * `cancel`, when given, stops the connect or handshake as soon as the client leaves.
  */
 export type TunnelOpener = (endpoint: Endpoint, host: string, port: number, cancel?: DialCancel) => Promise<Tunnel>;
+
+/** The same for listeners and the prober, which take either kind (raw when the runtime has it). */
+export type RelayTunnelOpener = (endpoint: Endpoint, host: string, port: number, cancel?: DialCancel) => Promise<RelayTunnel>;
+
+/** Close a tunnel of either kind. */
+export function closeTunnel(tunnel: RelayTunnel): void {
+  if ('raw' in tunnel) tunnel.raw.close();
+  else tunnel.socket.destroy();
+}
 
 /**
  * Ties a dial to its client without an AbortController per request (measured at ~7 % of CPU on
