@@ -32,3 +32,43 @@ describe('parseConnectTarget', () => {
     }
   });
 });
+
+describe('parseConnectTarget fast path', () => {
+  /** The answer through URL alone, as before the fast path. */
+  function viaUrl(raw: string): unknown {
+    try {
+      const url = new URL(`connect://${raw}`);
+      if (url.hostname === '' || url.port === '') return 'refused';
+      return { host: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname, port: Number(url.port) };
+    } catch {
+      return 'refused';
+    }
+  }
+  const answer = (raw: string): unknown => {
+    try {
+      return parseConnectTarget(raw);
+    } catch {
+      return 'refused';
+    }
+  };
+
+  it('answers exactly as URL does, for plain targets and for every spelling it hands to URL', () => {
+    const hosts = [
+      'example.com',
+      'Example.COM',
+      'a',
+      '127.0.0.1',
+      '127.1',
+      '0x7f.0.0.1',
+      'a..b',
+      'ex_ample.com',
+      'xn--mnchen-3ya.de',
+      '-x-.y',
+    ];
+    const odd = ['ex%41mple.com', 'münchen.de', 'user@host', '[::1]', '[2001:db8::1]', 'exa mple.com', 'host:1', '', ' host', 'host\t'];
+    const ports = ['443', '0443', '0', '65535', '65536', '99999999', '', '44x', '-1', '+1', '1e3'];
+    for (const host of [...hosts, ...odd])
+      for (const port of ports) expect(answer(`${host}:${port}`), `${host}:${port}`).toEqual(viaUrl(`${host}:${port}`));
+    for (const t of ['example.com', ':443', 'example.com:443:1']) expect(answer(t), t).toEqual(viaUrl(t));
+  });
+});

@@ -13,7 +13,7 @@ import type net from 'node:net';
 import { SwivelError, isSwivelError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
-import type { Dialer } from './dialer.js';
+import type { DialDone, Dialer } from './dialer.js';
 import type { OutcomeHook } from './outcome.js';
 import { relay } from './relay.js';
 import { relayRaw } from './raw-relay.js';
@@ -41,8 +41,8 @@ export interface ConnectTunnelOptions {
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n');
 
-/** One tunnel: the dial's cancel and trace, the connection's work, the relay's close hook. */
-class ConnectExchange implements DialCancel, ClientWork {
+/** One tunnel: the dial's cancel, trace and outcome (no promise), the connection's work, the relay's close hook. */
+class ConnectExchange implements DialCancel, ClientWork, DialDone<RelayTunnel> {
   cancelled = false;
   onCancel: (() => void) | undefined = undefined;
   attempts = 0;
@@ -67,6 +67,15 @@ class ConnectExchange implements DialCancel, ClientWork {
 
   clientGone(): void {
     cancelDial(this);
+  }
+
+  dialed(tunnel: RelayTunnel): void {
+    this.tunnels.established(this, tunnel);
+  }
+
+  dialFailed(error: SwivelError): void {
+    this.socket.removeListener('end', clientEnded);
+    this.tunnels.failed(this, error);
   }
 
   /** The relay closed both sides. */
@@ -103,30 +112,23 @@ export class ConnectTunnels {
     socket.once('end', clientEnded);
     const { host, port } = x;
     const openTunnel = this.o.openTunnel;
-    this.o.dialer
-      .dial(
-        {
-          geo: selection.geo,
-          session: selection.session,
-          sessionTtlMs: selection.sessionTtlMs,
-          spread: selection.spread,
-          replayable: true,
-          cancel: x,
-        },
-        x,
-        (endpoint, ctl) => openTunnel(endpoint, host, port, ctl),
-        closeTunnel,
-      )
-      .then(
-        (tunnel) => this.established(x, tunnel),
-        (err: unknown) => {
-          socket.removeListener('end', clientEnded);
-          this.failed(x, err);
-        },
-      );
+    this.o.dialer.start(
+      {
+        geo: selection.geo,
+        session: selection.session,
+        sessionTtlMs: selection.sessionTtlMs,
+        spread: selection.spread,
+        replayable: true,
+        cancel: x,
+      },
+      x,
+      (endpoint, ctl) => openTunnel(endpoint, host, port, ctl),
+      closeTunnel,
+      x,
+    );
   }
 
-  private established(x: ConnectExchange, tunnel: RelayTunnel): void {
+  established(x: ConnectExchange, tunnel: RelayTunnel): void {
     const socket = x.socket;
     socket.removeListener('end', clientEnded);
     this.o.connections.idle(socket, x);
@@ -150,7 +152,7 @@ export class ConnectTunnels {
     }
   }
 
-  private failed(x: ConnectExchange, err: unknown): void {
+  failed(x: ConnectExchange, err: unknown): void {
     this.o.connections.idle(x.socket, x);
     const answered = this.fail(x, err);
     if (answered !== undefined) this.report(x, answered.code, answered.status, performance.now() - x.startedAt);

@@ -111,7 +111,33 @@ export function parsePlainTarget(raw: string): Target {
   return { host: bareHost(url.hostname), port: url.port === '' ? 80 : Number(url.port) };
 }
 
+/**
+ * `host:port` whose host is plain ASCII letters, digits, `.`, `-`, `_`: what nearly every CONNECT
+ * sends. URL keeps such a host as is (`connect:` is not a special scheme: its host is opaque, not
+ * lowercased or read as IPv4), so the answer is the same without building one; anything else
+ * (brackets, `%`, `@`, non-ASCII, a bad port) goes through URL.
+ */
+function fastConnectTarget(raw: string): Target | undefined {
+  const colon = raw.lastIndexOf(':');
+  if (colon <= 0 || colon === raw.length - 1) return undefined;
+  for (let i = 0; i < colon; i++) {
+    const c = raw.charCodeAt(i);
+    // a-z A-Z 0-9 . - _
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45 || c === 95)) return undefined;
+  }
+  let port = 0;
+  for (let i = colon + 1; i < raw.length; i++) {
+    const c = raw.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) return undefined;
+    port = port * 10 + c;
+    if (port > 65535) return undefined;
+  }
+  return { host: raw.slice(0, colon), port };
+}
+
 export function parseConnectTarget(raw: string): Target {
+  const fast = fastConnectTarget(raw);
+  if (fast !== undefined) return fast;
   let url: URL;
   try {
     // A scheme of our own makes URL read `host:port` as an authority without a special scheme's

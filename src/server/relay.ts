@@ -1,13 +1,11 @@
 /**
- * Splice two sockets together after a tunnel is established, for CONNECT and SOCKS5 alike.
+ * Splice two sockets together after a tunnel is established, for CONNECT and SOCKS5 alike (the
+ * net engine; raw-relay.ts is the same for an upstream on a raw handle).
  *
  * No pipe(): each direction writes what it reads straight to the peer and stops reading while the
  * peer is backed up. A side whose socket reads into reused buffers (upstream sockets, see
- * upstream/reused-reads.ts) allocates nothing per chunk on bulk transfers: a full read moves it
- * to an owned buffer written out as is, and reading waits while a write from that buffer is in
- * flight (the kernel has not taken it yet, so the bytes must stay put). A short read (a small
- * tunnel's request or answer) lands in the shared buffer and is copied, the one allocation a small
- * chunk costs. Other sockets (the accepted client) use 'data' events.
+ * upstream/reused-reads.ts) goes through the read pump (read-pump.ts), which allocates nothing per
+ * chunk on bulk transfers; other sockets (the accepted client) use 'data' events.
  *
  * A side that ends (FIN) ends the other after its pending writes (half-close). A side closing
  * tears down both once the other has flushed what it was given; an error tears down both at once.
@@ -58,7 +56,13 @@ class Relay {
       if (!dst.destroyed) dst.end();
     });
     if (readsIntoReusedBuffers(src)) {
-      const source: PumpSource = { readNextInto, resume: () => src.resume(), get destroyed() { return src.destroyed; } };
+      const source: PumpSource = {
+        readNextInto,
+        resume: () => src.resume(),
+        get destroyed() {
+          return src.destroyed;
+        },
+      };
       const pump = new ReusedReadPump(this, source, dst);
       setReadSink(src, pump);
       dst.on('drain', () => pump.drained());
