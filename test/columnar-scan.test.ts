@@ -52,6 +52,12 @@ const bodies = [
   '{"code":200,"data":{"list":"203.0.113.1:8000"}}',
   '{"code":200,"data":{"list":[]}}',
   '{"code":200,"data":{"list":[["203.0.113.1:8000"]]}} trailing',
+  // Runs of canonical entries (read quote to quote, without the general steps) broken by every
+  // kind of near miss, by whitespace, an escape, a name, and by the end of the body.
+  '{"code":200,"data":{"list":[["203.0.113.1:8000","203.0.113.2:0","203.0.113.3:65535","203.0.113.4:65536","203.0.113.5:123456","203.0.113.6:080","203.0.113.7:","256.0.0.1:1","1.02.3.4:5","1.2.3.4444:5","1.2.3:4","203.0.113.8:8000x","203.0.113.9:9"]]}}',
+  '{"code":200,"data":{"list":[["203.0.113.1:8000","203.0.113.2:8001" ,"203.0.113.3:8002", "203.0.113.4:8003","proxy.example.com:3128","203.0.113.5:8004","203.0.113.6:8005\\"","203.0.113.7:8006"]]}}',
+  '{"code":200,"data":{"list":["203.0.113.1:8000","203.0.113.2:8001","203.0.113.3:8002","203.0.113.4:8003"]}}',
+  '{"code":200,"data":{"list":[["203.0.113.1:8000","203.0.113.2:8001","203.0.113.3:80',
 ];
 
 describe('list scan of the documented answer', () => {
@@ -62,20 +68,23 @@ describe('list scan of the documented answer', () => {
         outcome(() => parseExtractionBody(body, 'application/json')),
         body,
       ).toEqual(expected);
-      let sliced: ParseResult | undefined;
-      let error: unknown;
-      try {
-        sliced = await parseExtractionBodyInSlices(body, 'application/json', undefined, { sliceEntries: 1, yieldToLoop: async () => {} });
-      } catch (err) {
-        error = err;
+      // One entry per slice, and slices that end inside a run of canonical entries.
+      for (const sliceEntries of [1, 3]) {
+        let sliced: ParseResult | undefined;
+        let error: unknown;
+        try {
+          sliced = await parseExtractionBodyInSlices(body, 'application/json', undefined, { sliceEntries, yieldToLoop: async () => {} });
+        } catch (err) {
+          error = err;
+        }
+        expect(
+          outcome(() => {
+            if (sliced === undefined) throw error;
+            return sliced;
+          }),
+          `${body} (slices of ${sliceEntries})`,
+        ).toEqual(expected);
       }
-      expect(
-        outcome(() => {
-          if (sliced === undefined) throw error;
-          return sliced;
-        }),
-        body,
-      ).toEqual(expected);
     }
   });
 

@@ -51,10 +51,10 @@ export class LiveSet {
 
   /** Room for `more` slots without regrowing the list (an ingest knows its batch size). */
   reserve(more: number): void {
-    let capacity = this.items.length;
-    while (this.length + more > capacity) capacity *= 2;
-    if (capacity === this.items.length) return;
-    const items = new Int32Array(capacity);
+    const need = this.length + more;
+    if (need <= this.items.length) return;
+    // At least doubling, but no further (as EndpointStore.reserve).
+    const items = new Int32Array(Math.max(need, this.items.length * 2));
     items.set(this.items.subarray(0, this.length));
     this.items = items;
   }
@@ -70,6 +70,28 @@ export class LiveSet {
     this.items[this.length++] = slot;
     this.count++;
     if (this.listener.added !== undefined) this.listener.added(slot);
+  }
+
+  /**
+   * push() of the slots `first..end-1`, in order (an ingest's new slots): one capacity check for
+   * all, and without a listener to tell, two stores per slot.
+   */
+  pushRange(first: number, end: number): void {
+    if (end <= first) return;
+    if (this.listener.added !== undefined) {
+      for (let slot = first; slot < end; slot++) this.push(slot);
+      return;
+    }
+    this.reserve(end - first);
+    const items = this.items;
+    const liveSlot = this.store.liveSlot;
+    let at = this.length;
+    for (let slot = first; slot < end; slot++) {
+      liveSlot[slot] = at;
+      items[at++] = slot;
+    }
+    this.count += at - this.length;
+    this.length = at;
   }
 
   /** Take `slot` out of rotation; false when it was not in it. */

@@ -266,7 +266,8 @@ export class SubPool {
     const addrColumn = store.addr;
     const portColumn = store.port;
     // Slots to put into rotation, in order: new ones (≥ first) and renewed ones found expired.
-    const adds = new Int32Array(to - from);
+    // Listed only once a renewed one joins them; until then they are first..next, in order.
+    let adds: Int32Array | undefined;
     let added = 0;
     let next = first;
     for (let i = from; i < to; i++) {
@@ -281,7 +282,13 @@ export class SubPool {
         }
         if (!store.isRetired(existing)) {
           if (store.expiresAt[existing]! < expiresAt) store.expiresAt[existing] = expiresAt;
-          if (store.liveSlot[existing] === -1 && store.isUsable(existing, now)) adds[added++] = existing;
+          if (store.liveSlot[existing] === -1 && store.isUsable(existing, now)) {
+            if (adds === undefined) {
+              adds = new Int32Array(to - from);
+              for (let slot = first; slot < next; slot++) adds[added++] = slot;
+            }
+            adds[added++] = existing;
+          }
           result.renewed++;
           continue;
         }
@@ -290,11 +297,16 @@ export class SubPool {
       }
       addrColumn[next] = address;
       portColumn[next] = p;
-      adds[added++] = next++;
+      if (adds !== undefined) adds[added++] = next;
+      next++;
     }
     store.completeV4(next, now, expiresAt);
     result.added += next - first;
     const live = this.live;
+    if (adds === undefined) {
+      live.pushRange(first, next);
+      return result;
+    }
     for (let k = 0; k < added; k++) {
       const slot = adds[k]!;
       if (slot >= first) live.push(slot);

@@ -16,10 +16,17 @@ const MIN_CAPACITY = 64;
 export class EndpointBatch {
   length = 0;
   /** IPv4 address (ipv4Number) of entry i, when `other` holds nothing for i. */
-  addr = new Uint32Array(MIN_CAPACITY);
-  port = new Uint16Array(MIN_CAPACITY);
+  addr: Uint32Array;
+  port: Uint16Array;
   /** Entries that are not a plain IPv4 address without credentials; created on the first one. */
   other: Array<ParsedEndpoint | undefined> | undefined;
+
+  /** `capacity`: the entries expected, when the caller can bound them (one allocation, no regrowth). */
+  constructor(capacity = MIN_CAPACITY) {
+    const n = Math.max(MIN_CAPACITY, Math.ceil(capacity));
+    this.addr = new Uint32Array(n);
+    this.port = new Uint16Array(n);
+  }
 
   /** Append a plain IPv4 entry by its key (address × 65536 + port, as ipv4PortKey returns it). */
   pushKey(key: number): void {
@@ -34,6 +41,36 @@ export class EndpointBatch {
     this.port[i] = port;
     this.length = i + 1;
     if (this.other !== undefined) this.other.push(undefined);
+  }
+
+  /**
+   * Append the canonical `d.d.d.d:port` at `s[start…]` when a `"` follows it (a JSON string entry,
+   * read without finding its end first): returns the index of that quote, or -1 with nothing
+   * appended. Takes exactly what ipv4PortKey takes up to the first quote.
+   */
+  pushQuotedV4(s: string, start: number): number {
+    const end = s.length;
+    let i = start;
+    let value = 0;
+    for (let part = 0; part < 4; part++) {
+      const o = readOctet(s, i, end);
+      if (o < 0) return -1;
+      i += o & 7;
+      value = value * 256 + (o >> 3);
+      if (s.charCodeAt(i) !== (part === 3 ? 58 /* : */ : 46) /* . */) return -1;
+      i++;
+    }
+    const first = i;
+    if (s.charCodeAt(i) === 48 /* 0 */) return -1;
+    let port = 0;
+    for (; i - first <= 5; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (!(d >= 0 && d <= 9)) break;
+      port = port * 10 + d;
+    }
+    if (i === first || i - first > 5 || port > 65535 || s.charCodeAt(i) !== 34 /* " */) return -1;
+    this.pushV4(value, port);
+    return i;
   }
 
   /** Append a parsed endpoint: into the columns when it is a plain IPv4 one. */

@@ -23,14 +23,14 @@ const LT = 60;
 const BOM = 0xfeff;
 
 /**
- * A result that collects entries in columns (`batch`, provider/batch.ts). `endpoints` is an
- * accessor: the first read builds the objects from the columns and drops `batch`, so a reader of
- * objects and a reader of columns never see two copies that could drift apart.
+ * A result that collects entries in columns (`batch`, provider/batch.ts; `capacity` its expected
+ * size). `endpoints` is an accessor: the first read builds the objects from the columns and drops
+ * `batch`, so a reader of objects and a reader of columns never see two copies that could drift apart.
  */
-export function emptyParseResult(): ParseResult {
+export function emptyParseResult(capacity?: number): ParseResult {
   const result = { malformed: 0 } as ParseResult;
   let list: ParsedEndpoint[] | undefined;
-  Object.defineProperty(result, 'batch', { value: new EndpointBatch(), writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(result, 'batch', { value: new EndpointBatch(capacity), writable: true, enumerable: false, configurable: true });
   Object.defineProperty(result, 'endpoints', {
     enumerable: true,
     configurable: true,
@@ -170,6 +170,9 @@ export async function parseExtractionBodyInSlices(
   return result;
 }
 
+/** The fewest characters a canonical IPv4 entry takes in a JSON list, with its separator. */
+const MIN_ENTRY_CHARS = 12;
+
 const DONE = 1;
 const MORE = 0;
 const FAILED = -1;
@@ -192,8 +195,8 @@ const LIST_SENTINEL = `swivel-list-${Math.random().toString(36).slice(2)}-${Date
  * the one JSON.parse would have read (not a "list" key elsewhere, not a duplicate key).
  */
 class ListScan {
-  readonly result = emptyParseResult();
-  private readonly batch = this.result.batch;
+  readonly result: ParseResult;
+  private readonly batch: EndpointBatch | undefined;
   private pos: number;
   private inner = false;
   private first = true;
@@ -205,6 +208,10 @@ class ListScan {
     private readonly listStart: number,
   ) {
     this.pos = listStart + 1;
+    // The columns sized once: a canonical entry and its comma take at least 12 characters
+    // (`"1.1.1.1:1",`), so this bounds the common entries; anything else may still grow them.
+    this.result = emptyParseResult((text.length - listStart) / MIN_ENTRY_CHARS);
+    this.batch = this.result.batch;
   }
 
   /** A scan of the body's list, or undefined when the body is not a JSON answer with a `"list": [`. */
@@ -255,13 +262,21 @@ class ListScan {
       }
       if (c !== 34 /* " */) return FAILED;
       const start = pos + 1;
-      // indexOf finds the closing quote natively; what lies before it is checked only when the
-      // entry is not a canonical IPv4 one (whose digits, dots and colon need no check).
-      const i = s.indexOf('"', start);
-      if (i < 0) return FAILED;
-      const key = batch !== undefined ? ipv4PortKey(s, start, i) : -1;
-      if (key >= 0) batch!.pushKey(key);
-      else {
+      // The common entry is read up to its closing quote in one pass (its digits, dots and colon
+      // need no check); any other is found by indexOf and checked before the entry parser sees it.
+      let i = batch !== undefined ? batch.pushQuotedV4(s, start) : -1;
+      if (i >= 0) {
+        // The usual run, `","` between canonical entries, is taken without the steps above (each
+        // entry still counts towards `max`); anything else at the next one goes back through them.
+        while (n + 1 < max && s.charCodeAt(i + 1) === 44 /* , */ && s.charCodeAt(i + 2) === 34 /* " */) {
+          const next = batch!.pushQuotedV4(s, i + 3);
+          if (next < 0) break;
+          i = next;
+          n++;
+        }
+      } else {
+        i = s.indexOf('"', start);
+        if (i < 0) return FAILED;
         for (let k = start; k < i; k++) {
           const d = s.charCodeAt(k);
           // An escape (the quote found may be an escaped one) or a raw control character (invalid JSON).
