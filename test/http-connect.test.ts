@@ -4,8 +4,8 @@ import { afterEach, describe, it, expect } from 'vitest';
 import { SwivelError } from '../src/errors.js';
 import { Endpoint } from '../src/pool/endpoint.js';
 import type { ParsedEndpoint } from '../src/provider/types.js';
-import { authority, connectReplyStep, openHttpTunnel, parseStatusLine } from '../src/upstream/http-connect.js';
-import { createRelayTunnelOpener } from '../src/upstream/opener.js';
+import { authority, connectReplyStep, parseStatusLine } from '../src/upstream/http-connect.js';
+import { createRelayTunnelOpener, type TunnelEngine } from '../src/upstream/opener.js';
 import type { DialCancel, RelayTunnel, TunnelTimeouts } from '../src/upstream/types.js';
 import { cancelDial, closeTunnel } from '../src/upstream/types.js';
 
@@ -195,13 +195,10 @@ async function tunnelError(p: Promise<RelayTunnel>): Promise<SwivelError> {
 type Open = (endpoint: Endpoint, host: string, port: number, timeouts: TunnelTimeouts, cancel?: DialCancel) => Promise<RelayTunnel>;
 
 /** Both engines: net.Socket (handshake.ts) and raw handles (raw-handshake.ts), one protocol. */
-const ENGINES: Array<[string, Open]> = [
-  ['net.Socket', openHttpTunnel],
-  [
-    'raw handle',
-    (endpoint, host, port, timeouts, cancel) => createRelayTunnelOpener('http', timeouts, 'raw')(endpoint, host, port, cancel),
-  ],
-];
+const ENGINES: Array<[string, Open]> = (['net', 'raw'] as TunnelEngine[]).map((engine) => [
+  engine === 'net' ? 'net.Socket' : 'raw handle',
+  (endpoint, host, port, timeouts, cancel) => createRelayTunnelOpener('http', timeouts, engine)(endpoint, host, port, cancel),
+]);
 
 /** Write to the tunnel's upstream side and read its next chunk, whichever kind it is. */
 function tunnelIo(t: RelayTunnel): { write(s: string): void; next(): Promise<string> } {

@@ -117,6 +117,18 @@ function slowRead(socket: net.Socket): Promise<Buffer> {
   });
 }
 
+/** The far side sends three buffers' worth and FIN: all of it, then end, reach the client; onClose once. */
+async function finAfterData(kind: UpstreamKind): Promise<void> {
+  const t = await tunnel(30_000, kind);
+  const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
+  const received = slowRead(t.near);
+  t.far.end(body);
+  expect(sha(await received)).toBe(sha(body));
+  await t.closed;
+  expect(t.closes).toBe(1);
+  expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
+}
+
 describe.each(['reused', 'raw'] as const)('relay, %s upstream', (kind) => {
   it('delivers bulk downloads byte for byte on concurrent tunnels sharing the reused read buffer', async () => {
     const tunnels = await Promise.all([1, 2, 3, 4].map(() => tunnel(30_000, kind)));
@@ -177,16 +189,7 @@ describe.each(['reused', 'raw'] as const)('relay, %s upstream', (kind) => {
     expect(sha(got)).toBe(sha(body));
   });
 
-  it('a FIN from the far side reaches the client after all data, then onClose once', async () => {
-    const t = await tunnel(30_000, kind);
-    const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
-    const received = slowRead(t.near);
-    t.far.end(body);
-    expect(sha(await received)).toBe(sha(body));
-    await t.closed;
-    expect(t.closes).toBe(1);
-    expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
-  });
+  it('a FIN from the far side reaches the client after all data, then onClose once', () => finAfterData(kind));
 
   it('forwards a half-close from a half-open client: the far side sees end and can still answer', async () => {
     const t = await tunnel(30_000, kind, true);
@@ -218,16 +221,7 @@ describe.each(['reused', 'raw'] as const)('relay, %s upstream', (kind) => {
 });
 
 describe('relay, net.Socket upstream only', () => {
-  it('a FIN from the far side reaches the client after all data (plain reads), then onClose once', async () => {
-    const t = await tunnel(30_000, 'plain');
-    const body = pattern(READ_BUFFER_BYTES * 3 + 10, 4);
-    const received = slowRead(t.near);
-    t.far.end(body);
-    expect(sha(await received)).toBe(sha(body));
-    await t.closed;
-    expect(t.closes).toBe(1);
-    expect(t.client.destroyed && t.upstream.destroyed).toBe(true);
-  });
+  it('a FIN from the far side reaches the client after all data (plain reads), then onClose once', () => finAfterData('plain'));
 
   it('sends bytes the upstream pushed before the relay took over first', async () => {
     // A reused-read socket with no sink behaves as a plain stream: bytes read before the relay are

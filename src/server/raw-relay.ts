@@ -15,7 +15,7 @@
 import type net from 'node:net';
 import type { RawSink, RawTcp } from '../upstream/raw-tcp.js';
 import { ReusedReadPump } from './read-pump.js';
-import type { RelayClosed } from './relay.js';
+import { notifyClosed, type RelayClosed } from './relay.js';
 
 /** Bytes in flight to the upstream before the client is paused (a socket's default high-water mark). */
 const HIGH_WATER = 64 * 1024;
@@ -100,8 +100,6 @@ class RawRelay implements RawSink {
     clearTimeout(this.timer);
     this.client.destroy();
     this.upstream.close();
-    const onClose = this.onClose;
-    if (typeof onClose === 'function') onClose();
-    else onClose?.closed();
+    notifyClosed(this.onClose);
   }
 }

@@ -97,9 +97,12 @@ class Relay {
     clearTimeout(this.timer);
     this.client.destroy();
     this.upstream.destroy();
-    // Once per tunnel, after both sides are gone: the outcome hook (access log, metrics) reads byte counts here.
-    const onClose = this.onClose;
-    if (typeof onClose === 'function') onClose();
-    else onClose?.closed();
+    notifyClosed(this.onClose);
   }
+}
+
+/** Once per tunnel, after both sides are gone: the outcome hook (access log, metrics) reads byte counts here. */
+export function notifyClosed(onClose: RelayClosed | undefined): void {
+  if (typeof onClose === 'function') onClose();
+  else onClose?.closed();
 }

@@ -7,8 +7,7 @@
  */
 import { SwivelError } from '../errors.js';
 import { upstreamAuthorization, type Endpoint } from '../pool/endpoint.js';
-import { MORE, runHandshake, type HandshakeProtocol, type StepResult } from './handshake.js';
-import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
+import { MORE, type HandshakeProtocol, type StepResult } from './handshake.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
@@ -90,14 +89,4 @@ export function httpConnectProtocol(endpoint: Endpoint, targetHost: string, targ
     },
     step: (received) => connectReplyStep(received, endpoint.id),
   };
-}
-
-export function openHttpTunnel(
-  endpoint: Endpoint,
-  targetHost: string,
-  targetPort: number,
-  timeouts: TunnelTimeouts,
-  cancel?: DialCancel,
-): Promise<Tunnel> {
-  return runHandshake(endpoint, timeouts, cancel, httpConnectProtocol(endpoint, targetHost, targetPort));
 }

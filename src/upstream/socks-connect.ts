@@ -15,8 +15,7 @@ import {
   encodeGreeting,
   encodeRequest,
 } from '../protocol/socks5.js';
-import { MORE, runHandshake, type HandshakeOut, type HandshakeProtocol, type StepResult } from './handshake.js';
-import type { DialCancel, Tunnel, TunnelTimeouts } from './types.js';
+import { MORE, type HandshakeOut, type HandshakeProtocol, type StepResult } from './handshake.js';
 
 type Phase = 'method' | 'auth' | 'reply';
 
@@ -96,14 +95,4 @@ export function socksProtocol(endpoint: Endpoint, targetHost: string, targetPort
       return { kind: 'established', consumed: r.consumed };
     },
   };
-}
-
-export function openSocksTunnel(
-  endpoint: Endpoint,
-  targetHost: string,
-  targetPort: number,
-  timeouts: TunnelTimeouts,
-  cancel?: DialCancel,
-): Promise<Tunnel> {
-  return runHandshake(endpoint, timeouts, cancel, socksProtocol(endpoint, targetHost, targetPort));
 }
