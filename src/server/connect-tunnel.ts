@@ -15,8 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Endpoint } from '../pool/endpoint.js';
 import type { DialDone, Dialer } from './dialer.js';
 import type { OutcomeHook } from './outcome.js';
-import { relay } from './relay.js';
-import { relayRaw } from './raw-relay.js';
+import { relayTunnel } from './tunnel-relay.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
 import type { DialCancel, RelayTunnel, RelayTunnelOpener } from '../upstream/types.js';
 import { cancelDial, closeTunnel } from '../upstream/types.js';
@@ -143,13 +142,7 @@ export class ConnectTunnels {
     x.setupMs = performance.now() - x.startedAt;
     // An open tunnel keeps its endpoint in flight until it closes (status page).
     x.endpoint!.inFlight++;
-    if ('raw' in tunnel) {
-      if (x.early.length > 0) tunnel.raw.write(x.early);
-      relayRaw(socket, tunnel.raw, this.o.idleTimeoutMs, x);
-    } else {
-      if (x.early.length > 0) tunnel.socket.write(x.early);
-      relay(socket, tunnel.socket, this.o.idleTimeoutMs, x);
-    }
+    relayTunnel(socket, tunnel, x.early, this.o.idleTimeoutMs, x);
   }
 
   failed(x: ConnectExchange, err: unknown): void {

@@ -10,8 +10,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { Dialer, DialTrace } from './dialer.js';
 import type { Listener } from './listener.js';
 import type { OutcomeHook } from './outcome.js';
-import { relay } from './relay.js';
-import { relayRaw } from './raw-relay.js';
+import { relayTunnel } from './tunnel-relay.js';
 import { SocksNegotiation, type SocksAction } from './socks/state.js';
 import { cancelDial, closeTunnel, type DialCancel, type RelayTunnel, type RelayTunnelOpener } from '../upstream/types.js';
 import { authorize, type AuthPolicy, type ClientSelection } from './dialects/index.js';
@@ -195,17 +194,10 @@ export class SocksProxyListener implements Listener {
             // An open tunnel keeps its endpoint in flight until it closes (status page).
             const endpoint = trace.endpoint!;
             endpoint.inFlight++;
-            const closed = (): void => {
+            relayTunnel(socket, t, action.head, this.options.idleTimeoutMs, () => {
               endpoint.inFlight--;
               report('ok', 0, setupMs);
-            };
-            if ('raw' in t) {
-              if (action.head.length > 0) t.raw.write(action.head);
-              relayRaw(socket, t.raw, this.options.idleTimeoutMs, closed);
-            } else {
-              if (action.head.length > 0) t.socket.write(action.head);
-              relay(socket, t.socket, this.options.idleTimeoutMs, closed);
-            }
+            });
             return;
           }
         }
